@@ -1,0 +1,45 @@
+# The two front-door commands: `make dev` and `make test`. Both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAM_VENV := .venv-sam
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: dev test lint typecheck cfn unit bench sam-validate clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "toiawase needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## dev: run the local endpoint on http://127.0.0.1:3000 with embedded SES (moto). SES=real sends through real SES.
+dev: $(STAMP)
+	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,)
+
+## test: lint, type-check, validate the templates and run every test.
+test: lint typecheck cfn unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+cfn: $(STAMP)
+	$(BIN)/cfn-lint template.yaml $(wildcard infra/*.yaml)
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3).
+sam-validate:
+	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
+	$(SAM_VENV)/bin/sam validate --template template.yaml --region us-east-1
+	$(SAM_VENV)/bin/sam validate --template template.yaml --region us-east-1 --lint
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

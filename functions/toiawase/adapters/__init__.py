@@ -1,0 +1,1 @@
+"""Adapters: small classes that implement the core's ports with AWS services."""

@@ -1,0 +1,71 @@
+"""Sending through Amazon SES v2 ``SendEmail`` with raw MIME content.
+
+Raw content, because the core composes the exact message (UTF-8 text and HTML alternatives,
+RFC 2047 display name, ``Reply-To``), and what SES receives is what the recipient reads.
+``FromEmailAddress`` names the verified identity (and is what the IAM ``ses:FromAddress``
+condition sees); ``FeedbackForwardingEmailAddress`` sends bounces and complaints to the owner;
+the ``submission_id`` tag ties SES events back to the submission.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+
+from toiawase.core.compose import OutgoingEmail
+from toiawase.core.ports import SendFailed
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+
+# SES v2 error codes that mean "try again later"; everything else is a refusal of this message.
+TRANSIENT_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "Throttling",
+        "ThrottlingException",
+        "LimitExceededException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "InternalServerError",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+SUBMISSION_TAG = "submission_id"
+
+
+def send_email_params(email: OutgoingEmail) -> dict[str, Any]:
+    """The ``SendEmail`` request for ``email``: exactly what SES is asked to do."""
+    params: dict[str, Any] = {
+        "FromEmailAddress": email.from_address,
+        "Destination": {"ToAddresses": list(email.to_addresses)},
+        "Content": {"Raw": {"Data": email.raw}},
+        "FeedbackForwardingEmailAddress": email.feedback_address,
+        "EmailTags": [{"Name": SUBMISSION_TAG, "Value": email.submission_id}],
+    }
+    if email.configuration_set:
+        params["ConfigurationSetName"] = email.configuration_set
+    return params
+
+
+class SesSender:
+    """Implements ``toiawase.core.ports.Sender`` with one long-lived SES v2 client."""
+
+    def __init__(self, client: SESV2Client) -> None:
+        self._client = client
+
+    def send(self, email: OutgoingEmail) -> str:
+        try:
+            response = self._client.send_email(**send_email_params(email))
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            raise SendFailed(code, transient=code in TRANSIENT_CODES or status >= 500) from exc
+        except (ConnectionError, HTTPClientError) as exc:  # timeouts, resets, DNS
+            raise SendFailed(type(exc).__name__, transient=True) from exc
+        except BotoCoreError as exc:  # no credentials, bad parameters: not fixed by waiting
+            raise SendFailed(type(exc).__name__, transient=False) from exc
+        return str(response["MessageId"])

@@ -1,0 +1,186 @@
+"""Composing the notification email as MIME, with the ``email`` package.
+
+The rules of the product live here: ``From`` is the owner's fixed, verified ``SENDER_ADDRESS``
+(only its display name mentions the submitter); the submitter is only ever in ``Reply-To``;
+``To`` is ``RECIPIENT_ADDRESSES``. Submitted text reaches a header only through
+``clean_header_text`` (display name, subject suffix) or email-validator (``Reply-To``), and
+the serialized header block is checked afterwards, so a serializer bug cannot add a header.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from toiawase.core.config import Settings
+from toiawase.core.submission import Submission
+from toiawase.core.text import clean_header_text
+
+SUBMISSION_HEADER = "X-Toiawase-Submission-Id"
+
+
+@dataclass(frozen=True)
+class SubmissionMeta:
+    """What the endpoint knows about a submission besides its fields."""
+
+    submission_id: str
+    received_at: datetime
+    page_url: str | None
+    origin: str | None
+    client_ip: str
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """A message ready for SES: the raw MIME plus the API parameters that travel beside it."""
+
+    submission_id: str
+    from_address: str
+    to_addresses: tuple[str, ...]
+    feedback_address: str
+    configuration_set: str | None
+    raw: bytes
+
+
+class CompositionError(RuntimeError):
+    """The serialized message does not have exactly the headers composed: a bug, never sent."""
+
+
+def from_display_name(submission: Submission, settings: Settings) -> str:
+    """``"山田 太郎 via Example Co"``, or the site name alone when no name was given."""
+    site = clean_header_text(settings.site_name, 80)
+    if submission.name:
+        name = clean_header_text(submission.name, settings.limits.header_name_chars)
+        if name:
+            return f"{name} via {site}"
+    return f"{site} contact form"
+
+
+def subject_line(submission: Submission, settings: Settings) -> str:
+    """The fixed subject with the site name, plus a sanitized ``_subject`` when one was sent."""
+    base = f"New message from the {clean_header_text(settings.site_name, 80)} form"
+    if submission.subject:
+        extra = clean_header_text(submission.subject, settings.limits.header_subject_chars)
+        if extra:
+            return f"{base}: {extra}"
+    return base
+
+
+def _meta_rows(submission: Submission, meta: SubmissionMeta) -> list[tuple[str, str]]:
+    return [
+        ("Reply to", submission.email.normalized),
+        ("Submission", meta.submission_id),
+        ("Received", meta.received_at.isoformat(timespec="seconds")),
+        ("Page", meta.page_url or "(not sent by the browser)"),
+        ("Origin", meta.origin or "(not sent by the browser)"),
+        ("Client IP", meta.client_ip or "(unknown)"),
+    ]
+
+
+def text_body(submission: Submission, meta: SubmissionMeta, settings: Settings) -> str:
+    """Plain text: every field in submission order, then the submission's details."""
+    lines = [f"A visitor sent this through the {settings.site_name} form.", ""]
+    for name, values in submission.fields:
+        lines.append(f"{name}:")
+        for value in values:
+            lines.extend(f"  {line}" for line in (value.split("\n") or [""]))
+        lines.append("")
+    if submission.email.header is None:
+        lines += [
+            "Note: the address above has a non-ASCII local part, which SES cannot put in a",
+            "Reply-To header. Reply by writing to it directly.",
+            "",
+        ]
+    lines.append("-- ")
+    lines.extend(f"{label}: {value}" for label, value in _meta_rows(submission, meta))
+    return "\n".join(lines) + "\n"
+
+
+def html_body(submission: Submission, meta: SubmissionMeta, settings: Settings) -> str:
+    """HTML: the same content, every submitted character escaped."""
+    esc = html.escape
+    rows = "".join(
+        f'<tr><th style="text-align:left;vertical-align:top;padding:4px 12px 4px 0">{esc(name)}'
+        f'</th><td style="white-space:pre-wrap;padding:4px 0">'
+        + "<br>".join(esc(v) for v in values)
+        + "</td></tr>"
+        for name, values in submission.fields
+    )
+    meta_rows = "".join(
+        f'<tr><th style="text-align:left;padding:2px 12px 2px 0">{esc(label)}</th>'
+        f"<td>{esc(value)}</td></tr>"
+        for label, value in _meta_rows(submission, meta)
+    )
+    note = (
+        "<p>The address has a non-ASCII local part, which SES cannot put in a Reply-To "
+        "header. Reply by writing to it directly.</p>"
+        if submission.email.header is None
+        else ""
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+        '<body style="font-family:sans-serif">'
+        f"<p>A visitor sent this through the {esc(settings.site_name)} form.</p>"
+        f"<table>{rows}</table>{note}"
+        f'<hr><table style="color:#555;font-size:90%">{meta_rows}</table>'
+        "</body></html>\n"
+    )
+
+
+def compose(submission: Submission, meta: SubmissionMeta, settings: Settings) -> OutgoingEmail:
+    """Build the MIME message (text and HTML alternatives, UTF-8) and its SES parameters."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(
+        display_name=from_display_name(submission, settings),
+        addr_spec=settings.sender_address,
+    )
+    message["To"] = [Address(addr_spec=a) for a in settings.recipient_addresses]
+    expected = ["From", "To"]
+    if submission.email.header is not None:
+        message["Reply-To"] = Address(addr_spec=submission.email.header)
+        expected.append("Reply-To")
+    message["Subject"] = subject_line(submission, settings)
+    message["Date"] = format_datetime(meta.received_at)
+    message[SUBMISSION_HEADER] = meta.submission_id
+    message.set_content(text_body(submission, meta, settings), subtype="plain", charset="utf-8")
+    message.add_alternative(html_body(submission, meta, settings), subtype="html", charset="utf-8")
+    raw = message.as_bytes()
+    expected += ["Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
+    _check_header_block(raw, expected)
+    return OutgoingEmail(
+        submission_id=meta.submission_id,
+        from_address=settings.sender_address,
+        to_addresses=settings.recipient_addresses,
+        feedback_address=settings.feedback_address,
+        configuration_set=settings.configuration_set,
+        raw=raw,
+    )
+
+
+def header_names(raw: bytes) -> list[str]:
+    """The names of the top-level headers of a serialized message, in order.
+
+    Read by hand on purpose: this is a check *of* the ``email`` package's output, so it must not
+    rely on the same package's parser. RFC 5322 §2.2: a header starts at a line that does not
+    begin with white space; the block ends at the first empty line.
+    """
+    head, _, _ = raw.partition(b"\r\n\r\n")
+    return [
+        line.split(b":", 1)[0].decode("ascii", "replace")
+        for line in head.split(b"\r\n")
+        if line and line[:1] not in (b" ", b"\t")
+    ]
+
+
+def _check_header_block(raw: bytes, expected: list[str]) -> None:
+    head = raw.partition(b"\r\n\r\n")[0]
+    bare = head.replace(b"\r\n", b"")
+    if any(byte > 0x7E for byte in head) or b"\r" in bare or b"\n" in bare:
+        raise CompositionError("the header block is not 7-bit CRLF text")
+    if sorted(header_names(raw)) != sorted(expected):
+        raise CompositionError("the serialized headers differ from the composed ones")

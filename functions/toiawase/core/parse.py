@@ -1,0 +1,212 @@
+"""Reading a form body into ordered (name, value) pairs.
+
+Three encodings, as browsers and scripts send them:
+
+* ``application/x-www-form-urlencoded`` with the standard library's ``parse_qsl``, which splits
+  on ``&`` and ``=`` *before* percent-decoding (so ``%26`` stays inside a value), turns ``+`` into
+  a space and keeps repeated keys.
+* ``application/json``: one object; values are strings, numbers, booleans, null, or arrays of
+  those (each array item becomes a repeated value). Duplicate keys and nesting are refused.
+* ``multipart/form-data`` with the maintained ``multipart`` parser; file parts are refused
+  (an empty, unselected file input is ignored, as browsers always send one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from email.headerregistry import ContentTypeHeader, HeaderRegistry
+from io import BytesIO
+from typing import Any
+from urllib.parse import parse_qsl
+
+from toiawase.core.config import Limits
+from toiawase.core.errors import InputError, malformed, too_large, unsupported
+from toiawase.core.text import InvalidText, ensure_encodable
+
+Pairs = list[tuple[str, str]]
+
+URLENCODED = "application/x-www-form-urlencoded"
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
+SUPPORTED = (URLENCODED, JSON, MULTIPART)
+
+_header_registry = HeaderRegistry()
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+
+def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
+    """The media type (lower case) and parameters of a Content-Type header, via ``email``."""
+    if not value or not value.strip():
+        return "", {}
+    header = _header_registry("content-type", value)
+    assert isinstance(header, ContentTypeHeader)
+    if header.defects:
+        raise unsupported("The Content-Type header could not be read.")
+    return header.content_type, {k.lower(): str(v) for k, v in header.params.items()}
+
+
+def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[str, Pairs]:
+    """Return the body's media type and its fields as ordered pairs; raise ``InputError``."""
+    if len(body) > limits.max_body_bytes:
+        raise too_large(
+            f"The submission is {len(body):,} bytes; the limit is {limits.max_body_bytes:,}."
+        )
+    media_type, params = parse_content_type(content_type)
+    if not media_type:
+        if not body:
+            raise malformed("The request has no body.")
+        raise unsupported(
+            "The request has no Content-Type. Send a form (application/x-www-form-urlencoded "
+            "or multipart/form-data) or application/json."
+        )
+    parser = _PARSERS.get(media_type)
+    if parser is None:
+        raise unsupported(
+            f"Content-Type {media_type} is not accepted. Send a form "
+            "(application/x-www-form-urlencoded or multipart/form-data) or application/json."
+        )
+    charset = params.get("charset", "utf-8").lower()
+    if charset not in _UTF8_NAMES:
+        raise unsupported(f"Only UTF-8 is accepted, not charset={charset}.")
+    pairs = parser(body, params, limits)
+    if len(pairs) > limits.max_fields:
+        raise too_large(f"The submission has more than {limits.max_fields} fields.")
+    for name, value in pairs:
+        _check_name(name, limits)
+        try:
+            ensure_encodable(value)
+        except InvalidText as exc:
+            raise malformed(f"Field {name!r} {exc}.") from exc
+    return media_type, pairs
+
+
+def _check_name(name: str, limits: Limits) -> None:
+    if not name:
+        raise malformed("A field has an empty name.")
+    if len(name) > limits.max_field_name_chars:
+        raise malformed(f"A field name is longer than {limits.max_field_name_chars} characters.")
+    if not name.isprintable():
+        raise malformed("A field name contains control or invisible characters.")
+    try:
+        ensure_encodable(name)
+    except InvalidText as exc:
+        raise malformed(f"A field name {exc}.") from exc
+
+
+def _decode_utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise malformed("The body is not valid UTF-8.") from exc
+
+
+def _parse_urlencoded(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+    text = _decode_utf8(body)
+    try:
+        return parse_qsl(
+            text,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=limits.max_fields,
+        )
+    except UnicodeDecodeError as exc:
+        raise malformed("A percent-encoded value is not valid UTF-8.") from exc
+    except ValueError as exc:  # raised by max_num_fields
+        raise too_large(f"The submission has more than {limits.max_fields} fields.") from exc
+
+
+def _reject_duplicates(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in items:
+        if key in result:
+            raise malformed(f"The JSON object has the key {key!r} more than once.")
+        result[key] = value
+    return result
+
+
+def _json_scalar(name: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    raise malformed(f"Field {name!r} must be a string, a number or an array of strings.")
+
+
+def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+    text = _decode_utf8(body)
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except InputError:
+        raise
+    except RecursionError as exc:
+        raise malformed("The JSON is nested too deeply.") from exc
+    except ValueError as exc:
+        raise malformed(f"The body is not valid JSON ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise malformed("The JSON body must be an object of fields.")
+    if len(data) > limits.max_fields:
+        raise too_large(f"The submission has more than {limits.max_fields} fields.")
+    pairs: Pairs = []
+    for name, value in data.items():
+        if isinstance(value, list):
+            pairs.extend((name, _json_scalar(name, item)) for item in value)
+        else:
+            pairs.append((name, _json_scalar(name, value)))
+        if len(pairs) > limits.max_fields:
+            raise too_large(f"The submission has more than {limits.max_fields} values.")
+    return pairs
+
+
+def _parse_multipart(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+    # Imported here: only multipart requests pay for it (cold start).
+    from multipart import MultipartError, MultipartParser, ParserLimitReached
+
+    boundary = params.get("boundary")
+    if not boundary:
+        raise malformed("The multipart body has no boundary in its Content-Type.")
+    parser = MultipartParser(
+        BytesIO(body),
+        boundary,
+        content_length=len(body),
+        charset="utf-8",
+        strict=True,
+        part_limit=limits.max_fields + 1,
+        partsize_limit=limits.max_body_bytes,
+        spool_limit=limits.max_body_bytes,
+        memory_limit=limits.max_body_bytes * 2,
+        disk_limit=0,
+    )
+    pairs: Pairs = []
+    try:
+        for part in parser:
+            if part.filename is not None:
+                if part.filename == "" and part.size == 0:
+                    continue  # an unselected <input type=file>
+                raise unsupported("File uploads are not accepted by this form (yet).")
+            part_type = (part.content_type or "text/plain").split(";")[0].strip().lower()
+            if part_type != "text/plain":
+                raise unsupported(f"A form part of type {part_type} is not accepted.")
+            if (part.charset or "utf-8").lower() not in _UTF8_NAMES:
+                raise unsupported(f"Only UTF-8 is accepted, not charset={part.charset}.")
+            try:
+                pairs.append((part.name, part.raw.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                raise malformed(f"Field {part.name!r} is not valid UTF-8.") from exc
+    except ParserLimitReached as exc:
+        raise too_large(f"The multipart body is over a limit ({exc}).") from exc
+    except MultipartError as exc:
+        raise malformed(f"The multipart body could not be read ({exc}).") from exc
+    return pairs
+
+
+_PARSERS: dict[str, Callable[[bytes, dict[str, str], Limits], Pairs]] = {
+    URLENCODED: _parse_urlencoded,
+    JSON: _parse_json,
+    MULTIPART: _parse_multipart,
+}

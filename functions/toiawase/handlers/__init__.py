@@ -1,0 +1,1 @@
+"""Lambda handlers: thin wiring of events, Powertools and adapters to the core."""

@@ -1,0 +1,122 @@
+"""The submit function: ``POST /submit`` of the HTTP API.
+
+Thin on purpose: it turns the event into a request, hands it to ``toiawase.core.service`` with the
+SES adapter, answers, and logs and counts the outcome. No API Gateway resolver: Powertools'
+``APIGatewayHttpResolver`` costs ~45 ms of imports at cold start for one route (see
+``make bench``); the core's ``handle`` routes the few paths there are.
+
+One SES client per container, created at module scope and reused by every invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import traceback
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from toiawase.adapters.ses import SesSender
+from toiawase.core import answers
+from toiawase.core.errors import InputError
+from toiawase.core.service import Outcome, handle
+from toiawase.handlers.http_event import request_from_event, result_from_response
+
+SERVICE = "toiawase"
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)
+
+# Short timeouts and one SDK retry: the browser is waiting, and API Gateway gives up at 30 s.
+ses_client = boto3.client(
+    "sesv2",
+    config=Config(
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"mode": "standard", "max_attempts": 2},
+    ),
+)
+sender = SesSender(ses_client)
+
+
+def new_submission_id() -> str:
+    """128 random bits, hex: unguessable, URL- and log-safe."""
+    return secrets.token_hex(16)
+
+
+def _record(outcome: Outcome) -> None:
+    """Log and count an outcome: ids, codes and statuses only, never submitted content."""
+    status = outcome.response.status
+    fields: dict[str, Any] = {"result": outcome.result, "status": status}
+    if outcome.reason:
+        fields["reason"] = outcome.reason
+    if outcome.submission_id:
+        fields["submission_id"] = outcome.submission_id
+    if outcome.result in ("sent", "send_failed", "spam"):
+        metrics.add_metric(name="SubmissionAccepted", unit=MetricUnit.Count, value=1)
+    if outcome.result == "sent":
+        metrics.add_metric(name="SubmissionSent", unit=MetricUnit.Count, value=1)
+        logger.info("submission sent", extra=fields)
+    elif outcome.result == "spam":
+        metrics.add_metric(name="SubmissionSpam", unit=MetricUnit.Count, value=1)
+        logger.info("submission screened as spam", extra=fields)
+    elif outcome.result == "send_failed":
+        _count_with_reason("SendFailed", outcome.reason)
+        logger.error("submission not sent: SES did not accept it", extra=fields)
+    elif outcome.result == "rejected":
+        _count_with_reason("SubmissionRejected", outcome.reason)
+        logger.info("submission rejected", extra=fields)
+    elif outcome.result in ("misconfigured", "internal_error"):
+        _count_with_reason("InternalError", outcome.reason)
+        logger.error("request failed on our side", extra=fields)
+    else:
+        logger.info("request answered", extra=fields)
+
+
+def _count_with_reason(name: str, reason: str | None) -> None:
+    """A total (``name``) and a per-reason count (``name`` + ``ByReason``, dimension ``reason``)."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    with single_metric(
+        name=f"{name}ByReason", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="reason", value=reason or "unknown")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics(capture_cold_start_metric=True, raise_on_empty_metrics=False)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway HTTP API (payload 2.0) entry point."""
+    try:
+        request = request_from_event(event)
+    except InputError as exc:
+        outcome = Outcome(
+            answers.error_json(exc.status, exc.code, exc.message), "rejected", exc.code
+        )
+    else:
+        try:
+            outcome = handle(request, os.environ, sender, new_submission_id)
+        except Exception as exc:
+            # Type and place only: an exception's message can quote submitted text.
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            logger.error(
+                "internal error while handling a submission",
+                extra={"error_type": type(exc).__name__, "at": f"{frame.filename}:{frame.lineno}"},
+            )
+            response = answers.error_json(
+                500,
+                "internal_error",
+                "Something went wrong on our side and your message was not sent. "
+                "Please try again later.",
+            )
+            outcome = Outcome(response, "internal_error", "internal_error")
+    _record(outcome)
+    return result_from_response(outcome.response)

@@ -1,0 +1,127 @@
+"""Embedded SES for local runs: moto's in-process mock, with the sender pre-verified.
+
+``start_embedded_ses`` must run before the submit handler is imported: the handler creates its
+SES client at import time, and moto intercepts clients created while its mock is active.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Protocol
+
+MOTO_ACCOUNT_ID = "123456789012"  # moto's default account
+LOCAL_ENV = {
+    "SENDER_ADDRESS": "forms@example.com",
+    "RECIPIENT_ADDRESSES": "owner@example.com",
+    "ALLOWED_ORIGINS": "http://127.0.0.1:3000,http://localhost:3000",
+    "REDIRECT_URL": "http://127.0.0.1:3000/thanks.html",
+    "SITE_NAME": "Example Co",
+    "POWERTOOLS_METRICS_NAMESPACE": "toiawase",
+    "POWERTOOLS_SERVICE_NAME": "toiawase",
+}
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def apply_local_env(*, embedded_ses: bool) -> None:
+    """Fill in the contract's variables with local defaults where the caller set none."""
+    for key, value in LOCAL_ENV.items():
+        os.environ.setdefault(key, value)
+    if embedded_ses:
+        for key in list(os.environ):
+            if key.startswith("AWS_") and key not in FAKE_AWS:
+                del os.environ[key]  # never let a local run reach a real account
+        os.environ.update(FAKE_AWS)
+    # Metrics go to stdout as EMF in Lambda; locally they would drown the mail printout.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+@dataclass(frozen=True)
+class CapturedMail:
+    """One message SES accepted, as the recipient would get it."""
+
+    message_id: str
+    source: str
+    destinations: tuple[str, ...]
+    raw: bytes
+
+    def parsed(self) -> EmailMessage:
+        message = message_from_bytes(self.raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        return message
+
+    def text(self) -> str:
+        part = self.parsed().get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+    def html(self) -> str:
+        part = self.parsed().get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
+
+
+class _Mock(Protocol):
+    def stop(self) -> None: ...
+
+
+class EmbeddedSes:
+    """moto's SES, started in this process, with the sender's domain verified."""
+
+    def __init__(self, mock: _Mock, region: str) -> None:
+        self._mock = mock
+        self.region = region
+
+    def messages(self) -> list[CapturedMail]:
+        """Every message SES accepted so far, oldest first."""
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[MOTO_ACCOUNT_ID][self.region]
+        return [
+            CapturedMail(
+                message_id=m.id,
+                source=m.source,
+                destinations=tuple(m.destinations),
+                raw=m.raw_data.encode("utf-8", "surrogateescape")
+                if isinstance(m.raw_data, str)
+                else m.raw_data,
+            )
+            for m in backend.sent_messages
+            if hasattr(m, "raw_data")
+        ]
+
+    def stop(self) -> None:
+        self._mock.stop()
+
+
+def start_embedded_ses() -> EmbeddedSes:
+    """Start moto's mock and verify the configured sender's domain, as the owner would in SES."""
+    import boto3
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    sender = os.environ.get("SENDER_ADDRESS", LOCAL_ENV["SENDER_ADDRESS"])
+    domain = sender.rpartition("@")[2]
+    boto3.client("ses", region_name=region).verify_domain_identity(Domain=domain)
+    return EmbeddedSes(mock, region)
+
+
+def format_mail(mail: CapturedMail) -> str:
+    """The message as the terminal shows it: the headers that matter, then the text body."""
+    message = mail.parsed()
+    lines = ["=" * 72]
+    for name in ("From", "Reply-To", "To", "Subject"):
+        lines.append(f"{name + ':':10}{message.get(name, '(none)')}")
+    lines.append("-" * 72)
+    lines.append(mail.text().rstrip())
+    lines.append("=" * 72)
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""The local front door: `toiawase dev` (real HTTP on 127.0.0.1) and `toiawase invoke`."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(Path(sys.executable).with_name("toiawase"))
+
+
+def local_env() -> dict[str, str]:
+    """A clean environment: no contract variables, so the local defaults apply."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    for name in (
+        "SENDER_ADDRESS",
+        "RECIPIENT_ADDRESSES",
+        "FEEDBACK_ADDRESS",
+        "ALLOWED_ORIGINS",
+        "REDIRECT_URL",
+        "SITE_NAME",
+        "SES_CONFIGURATION_SET",
+    ):
+        env.pop(name, None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+class DevServer:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [CLI, "dev", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=local_env(),
+            cwd=ROOT,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        first = self.wait_for(r"http://127\.0\.0\.1:(\d+)/submit", timeout=60)
+        match = re.search(r":(\d+)/submit", first)
+        assert match is not None
+        self.port = int(match.group(1))
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    raise AssertionError("dev server exited") from None
+                continue
+            if re.search(pattern, line):
+                return line
+        raise AssertionError(f"no line matching {pattern!r} within {timeout}s")
+
+    def post(self, body: bytes, headers: dict[str, str]) -> http.client.HTTPResponse:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        connection.request("POST", "/submit", body=body, headers=headers)
+        return connection.getresponse()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def dev_server() -> Iterator[DevServer]:
+    server = DevServer()
+    yield server
+    server.stop()
+
+
+def test_dev_server_html_post_redirects_and_prints_the_mail(dev_server):
+    body = urlencode(
+        {"name": "山田 太郎", "email": "taro@example.jp", "message": "ローカルからの送信です。"}
+    ).encode()
+    response = dev_server.post(
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "text/html,*/*;q=0.8",
+            "Origin": "http://127.0.0.1:3000",
+        },
+    )
+    assert response.status == 303
+    assert response.getheader("Location") == "http://127.0.0.1:3000/thanks.html"
+    assert (
+        dev_server.wait_for(r"^From:").strip()
+        == "From:     山田 太郎 via Example Co <forms@example.com>"
+    )
+    assert dev_server.wait_for(r"^Reply-To:").split()[-1] == "taro@example.jp"
+    assert dev_server.wait_for(r"^To:").split()[-1] == "owner@example.com"
+    assert "Example Co" in dev_server.wait_for(r"^Subject:")
+    dev_server.wait_for("ローカルからの送信です。")
+
+
+def test_dev_server_json_errors_and_cors(dev_server):
+    response = dev_server.post(
+        json.dumps({"email": "nope", "message": ""}).encode(),
+        {"Content-Type": "application/json", "Origin": "http://localhost:3000"},
+    )
+    payload = json.loads(response.read())
+    assert response.status == 422 and set(payload["fields"]) == {"email", "message"}
+    assert response.getheader("Access-Control-Allow-Origin") == "http://localhost:3000"
+
+
+def test_invoke_prints_the_response_and_the_email():
+    result = subprocess.run(
+        [CLI, "invoke", "events/json.json"],
+        capture_output=True,
+        text=True,
+        env=local_env() | {"ALLOWED_ORIGINS": "https://www.example.com"},
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert '"statusCode": 200' in result.stdout
+    assert "Reply-To: jane@example.org" in result.stdout
+    assert "From:     Jane Doe via Example Co <forms@example.com>" in result.stdout
+
+
+def test_invoke_of_an_invalid_event_says_no_email_was_sent():
+    result = subprocess.run(
+        [CLI, "invoke", "events/invalid-email.json"],
+        capture_output=True,
+        text=True,
+        env=local_env(),
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert '"statusCode": 422' in result.stdout and "(no email was sent)" in result.stdout

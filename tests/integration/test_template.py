@@ -1,0 +1,113 @@
+"""template.yaml: the contract's parameters, CORS never '*', least-privilege SES sending."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
+RESOURCES = TEMPLATE["Resources"]
+CONTRACT = [
+    "SENDER_ADDRESS",
+    "RECIPIENT_ADDRESSES",
+    "FEEDBACK_ADDRESS",
+    "ALLOWED_ORIGINS",
+    "REDIRECT_URL",
+    "SITE_NAME",
+    "SES_CONFIGURATION_SET",
+]
+
+
+def functions() -> dict[str, Any]:
+    return {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def statements() -> list[dict[str, Any]]:
+    found = []
+    for function in functions().values():
+        for policy in function["Properties"].get("Policies", []):
+            assert isinstance(policy, dict) and "Statement" in policy, (
+                "only inline statements, no managed or SAM policy templates"
+            )
+            found.extend(policy["Statement"])
+    return found
+
+
+def test_cfn_lint_is_clean():
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_contract_variable_is_a_function_variable_from_a_parameter():
+    submit = RESOURCES["SubmitFunction"]["Properties"]
+    variables = submit["Environment"]["Variables"]
+    for name in CONTRACT:
+        ref = variables[name]
+        assert "Ref" in ref and ref["Ref"] in TEMPLATE["Parameters"], name
+
+
+def test_function_runtime_architecture_layer_and_handler():
+    globals_ = TEMPLATE["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13" and globals_["Architectures"] == ["arm64"]
+    layer = json.dumps(globals_["Layers"])
+    assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64" in layer
+    submit = RESOURCES["SubmitFunction"]["Properties"]
+    assert submit["Handler"] == "toiawase.handlers.submit.lambda_handler"
+    assert submit["CodeUri"] == "functions/"
+    route = submit["Events"]["Submit"]
+    assert route["Type"] == "HttpApi"
+    assert (route["Properties"]["Method"], route["Properties"]["Path"]) == ("POST", "/submit")
+
+
+def test_http_api_cors_is_the_allowed_origins_never_star_and_throttled():
+    api = RESOURCES["HttpApi"]["Properties"]
+    cors = api["CorsConfiguration"]
+    assert cors["AllowOrigins"] == {"Fn::Split": [",", {"Ref": "AllowedOrigins"}]}
+    assert "*" not in json.dumps(cors)
+    throttle = api["DefaultRouteSettings"]
+    assert throttle["ThrottlingRateLimit"] and throttle["ThrottlingBurstLimit"]
+
+
+def test_no_managed_or_sam_template_policies():
+    for function in functions().values():
+        for policy in function["Properties"].get("Policies", []):
+            assert isinstance(policy, dict) and set(policy) == {"Version", "Statement"}
+            assert "SES" not in "".join(k for k in policy if k.endswith("Policy"))
+
+
+def test_ses_statements_are_least_privilege():
+    ses = [s for s in statements() if any(str(a).startswith("ses:") for a in _list(s["Action"]))]
+    assert ses, "the submit function must be allowed to send"
+    for statement in ses:
+        assert statement["Effect"] == "Allow"
+        assert set(_list(statement["Action"])) <= {"ses:SendEmail", "ses:SendRawEmail"}
+        resources = _list(statement["Resource"])
+        assert "*" not in json.dumps(resources)
+        for resource in resources:
+            arn = json.dumps(resource)
+            assert ":identity/" in arn or ":configuration-set/" in arn or "AWS::NoValue" in arn, arn
+        assert statement["Condition"] == {
+            "StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}}
+        }
+
+
+@pytest.mark.parametrize("output", ["ApiEndpoint", "FormAction"])
+def test_outputs(output: str):
+    assert output in TEMPLATE["Outputs"]
+    assert "/submit" in json.dumps(TEMPLATE["Outputs"]["FormAction"])
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

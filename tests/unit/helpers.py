@@ -1,0 +1,74 @@
+"""Builders shared by the unit tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from toiawase.core.compose import OutgoingEmail
+from toiawase.core.config import Settings, load_settings
+from toiawase.core.http import HttpRequest
+from toiawase.core.ports import SendFailed
+
+ENV = {
+    "SENDER_ADDRESS": "forms@example.com",
+    "RECIPIENT_ADDRESSES": "owner@example.com,team@example.com",
+    "FEEDBACK_ADDRESS": "bounces@example.com",
+    "ALLOWED_ORIGINS": "https://www.example.com,https://example.com",
+    "REDIRECT_URL": "https://www.example.com/thanks/",
+    "SITE_NAME": "Example Co",
+}
+WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def settings(**overrides: str) -> Settings:
+    return load_settings({**ENV, **overrides})
+
+
+def form_request(
+    fields: list[tuple[str, str]] | None = None,
+    *,
+    body: bytes | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    accept: str = BROWSER_ACCEPT,
+    method: str = "POST",
+    path: str = "/submit",
+    extra_headers: dict[str, str] | None = None,
+) -> HttpRequest:
+    if body is None:
+        body = urlencode(fields or []).encode()
+    headers = {
+        "content-type": content_type,
+        "accept": accept,
+        "origin": "https://www.example.com",
+        "referer": "https://www.example.com/contact/",
+        **(extra_headers or {}),
+    }
+    return HttpRequest(
+        method=method,
+        path=path,
+        headers={k: v for k, v in headers.items() if v},
+        body=body,
+        source_ip="203.0.113.9",
+        request_id="req-1",
+        received_at=WHEN,
+    )
+
+
+class RecordingSender:
+    """A Sender that records what it was asked to send, or fails as told."""
+
+    def __init__(self, fail: SendFailed | None = None) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.fail = fail
+
+    def send(self, email: OutgoingEmail) -> str:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append(email)
+        return f"msg-{len(self.sent)}"
+
+
+def fixed_id() -> str:
+    return "0123456789abcdef0123456789abcdef"

@@ -1,0 +1,161 @@
+"""Composing the message: From is the owner's, the submitter is only in Reply-To."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+
+import pytest
+
+from tests.unit.helpers import WHEN, settings
+from toiawase.core.compose import (
+    SUBMISSION_HEADER,
+    SubmissionMeta,
+    compose,
+    header_names,
+)
+from toiawase.core.config import Limits
+from toiawase.core.submission import validate_submission
+
+META = SubmissionMeta(
+    submission_id="0123456789abcdef0123456789abcdef",
+    received_at=WHEN,
+    page_url="https://www.example.com/contact/",
+    origin="https://www.example.com",
+    client_ip="203.0.113.9",
+)
+EXPECTED_HEADERS = {
+    "From",
+    "To",
+    "Reply-To",
+    "Subject",
+    "Date",
+    SUBMISSION_HEADER,
+    "MIME-Version",
+    "Content-Type",
+}
+
+
+def build(pairs, **env):
+    sub = validate_submission(pairs, Limits())
+    email = compose(sub, META, settings(**env))
+    parsed = message_from_bytes(email.raw, policy=policy.default)
+    return email, parsed
+
+
+def decoded(raw_header: str) -> str:
+    return str(make_header(decode_header(raw_header)))
+
+
+JAPANESE = [
+    ("name", "山田 太郎"),
+    ("email", "taro@example.jp"),
+    ("message", 'お問い合わせです。\n<b>太字</b> & "quotes"'),
+    ("company", "株式会社サンプル"),
+    ("_subject", "お見積もり"),
+]
+
+
+def test_from_is_the_sender_with_an_encoded_display_name():
+    email, parsed = build(JAPANESE)
+    head = email.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    raw_from = next(line for line in head.split("\r\n") if line.startswith("From: "))
+    assert "=?utf-8?" in raw_from  # RFC 2047 encoded word, not raw UTF-8
+    assert raw_from.endswith("<forms@example.com>")
+    assert parsed["From"].addresses[0].addr_spec == "forms@example.com"
+    assert parsed["From"].addresses[0].display_name == "山田 太郎 via Example Co"
+    assert email.from_address == "forms@example.com"
+
+
+def test_submitter_is_only_in_reply_to():
+    email, parsed = build(JAPANESE)
+    assert [a.addr_spec for a in parsed["Reply-To"].addresses] == ["taro@example.jp"]
+    assert [a.addr_spec for a in parsed["To"].addresses] == [
+        "owner@example.com",
+        "team@example.com",
+    ]
+    for name in ("From", "To", "Sender", "Return-Path", "Cc", "Bcc"):
+        assert "taro@example.jp" not in str(parsed.get(name, ""))
+    assert email.to_addresses == ("owner@example.com", "team@example.com")
+    assert email.feedback_address == "bounces@example.com"
+
+
+def test_subject_is_fixed_with_site_name_and_sanitized_suffix():
+    _, parsed = build(JAPANESE)
+    assert parsed["Subject"] == "New message from the Example Co form: お見積もり"
+
+
+def test_both_bodies_utf8_in_submission_order_and_html_escaped():
+    _, parsed = build(JAPANESE)
+    assert parsed.get_content_type() == "multipart/alternative"
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    assert parsed.get_body(("plain",)).get_content_charset() == "utf-8"
+    order = [text.index(label) for label in ("name:", "email:", "message:", "company:")]
+    assert order == sorted(order)
+    assert '<b>太字</b> & "quotes"' in text  # plain text is not HTML-escaped
+    assert "&lt;b&gt;太字&lt;/b&gt; &amp; &quot;quotes&quot;" in html
+    assert "<b>" not in html
+    for value in (META.submission_id, "203.0.113.9", "https://www.example.com/contact/"):
+        assert value in text and value in html
+    assert "_subject" not in text and "_subject" not in html
+
+
+def test_exact_header_set():
+    email, _ = build(JAPANESE)
+    assert set(header_names(email.raw)) == EXPECTED_HEADERS
+    assert len(header_names(email.raw)) == len(EXPECTED_HEADERS)
+
+
+def test_no_name_uses_site_name():
+    _, parsed = build([("email", "a@example.com"), ("message", "hi")])
+    assert parsed["From"].addresses[0].display_name == "Example Co contact form"
+
+
+def test_non_ascii_local_part_goes_in_the_body_not_a_header():
+    email, parsed = build([("email", "山田@example.jp"), ("message", "hi")])
+    assert "Reply-To" not in parsed
+    assert "山田@example.jp" in parsed.get_body(("plain",)).get_content()
+    assert set(header_names(email.raw)) == EXPECTED_HEADERS - {"Reply-To"}
+
+
+def test_idn_reply_to_is_punycode():
+    _, parsed = build([("email", "info@例え.jp"), ("message", "hi")])
+    assert str(parsed["Reply-To"]) == "info@xn--r8jz45g.jp"
+
+
+HOSTILE_NAMES = [
+    "Mallory\r\nBcc: victim@example.net",
+    "Mallory\nTo: victim@example.net",
+    "Mallory\u2028Cc: victim@example.net",
+    "=?utf-8?q?Mallory=0D=0ABcc:_victim@example.net?=",
+    "=?utf-8?b?TWFsbG9yeQ0KQmNjOiB2aWN0aW1AZXhhbXBsZS5uZXQ=?=",
+    '"Boss" <ceo@example.com>, victim@example.net',
+    "victim@example.net",
+    "\u202eMallory",
+    "a" * 140,
+    "\x00\x01\x1b[31m",
+    "Mallory\r\n\r\n<html>body injection</html>",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NAMES)
+def test_hostile_name_and_subject_never_become_headers_or_recipients(hostile: str):
+    email, parsed = build(
+        [("name", hostile), ("email", "m@example.org"), ("message", "x"), ("_subject", hostile)]
+    )
+    assert set(header_names(email.raw)) == EXPECTED_HEADERS
+    assert [a.addr_spec for a in parsed["From"].addresses] == ["forms@example.com"]
+    assert [a.addr_spec for a in parsed["To"].addresses] == [
+        "owner@example.com",
+        "team@example.com",
+    ]
+    assert [a.addr_spec for a in parsed["Reply-To"].addresses] == ["m@example.org"]
+    assert "victim@example.net" not in " ".join(
+        a.addr_spec for h in ("From", "To", "Reply-To") for a in parsed[h].addresses
+    )
+    head = email.raw.split(b"\r\n\r\n", 1)[0]
+    assert all(32 <= b < 127 or b in (9, 10, 13) for b in head)
+    display = parsed["From"].addresses[0].display_name
+    assert "\n" not in display and "\r" not in display and "=?" not in display
+    assert "\n" not in parsed["Subject"] and "=?" not in str(parsed["Subject"])

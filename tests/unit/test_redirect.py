@@ -1,0 +1,58 @@
+"""No open redirect: ``_next`` only on an allowed origin."""
+
+from __future__ import annotations
+
+import pytest
+
+from toiawase.core.redirect import request_origin, safe_redirect
+
+ALLOWED = ("https://www.example.com", "https://example.com")
+FALLBACK = "https://www.example.com/thanks/"
+PAGE = "https://www.example.com/contact/"
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        (None, FALLBACK),
+        ("", FALLBACK),
+        ("/done.html", "https://www.example.com/done.html"),
+        ("done.html", "https://www.example.com/contact/done.html"),
+        ("https://example.com/merci?x=1", "https://example.com/merci?x=1"),
+        ("https://EXAMPLE.com:443/ok", "https://EXAMPLE.com:443/ok"),
+        ("https://evil.example.net/", FALLBACK),
+        ("//evil.example.net/", FALLBACK),
+        ("/\\evil.example.net", FALLBACK),
+        ("\\\\evil.example.net", FALLBACK),
+        ("https://www.example.com@evil.example.net/", FALLBACK),
+        ("https://user:pw@www.example.com/", FALLBACK),
+        ("javascript:alert(1)", FALLBACK),
+        ("data:text/html,hi", FALLBACK),
+        ("http://www.example.com/", FALLBACK),
+        ("https://www.example.com:8443/", FALLBACK),
+        ("/ok\r\nSet-Cookie: a=b", FALLBACK),
+        ("https://www.example.com.evil.net/", FALLBACK),
+    ],
+)
+def test_safe_redirect(next_url, expected):
+    assert safe_redirect(next_url, ALLOWED, FALLBACK, PAGE) == expected
+
+
+def test_relative_next_without_a_known_page_uses_the_first_allowed_origin():
+    assert safe_redirect("/t", ALLOWED, FALLBACK, None) == "https://www.example.com/t"
+
+
+def test_relative_next_from_a_page_on_another_origin_is_not_resolved_there():
+    assert safe_redirect("/t", ALLOWED, FALLBACK, "https://evil.net/x") == (
+        "https://www.example.com/t"
+    )
+
+
+def test_no_allowed_origin_means_fallback():
+    assert safe_redirect("/t", (), None, PAGE) is None
+
+
+def test_request_origin_prefers_origin_then_referer():
+    assert request_origin("https://example.com", PAGE) == "https://example.com"
+    assert request_origin(None, PAGE) == "https://www.example.com"
+    assert request_origin("null", None) is None
