@@ -9,11 +9,12 @@ from pathlib import Path
 
 
 def _dev(args: argparse.Namespace) -> int:
-    from toiawase.local.devserver import make_server
+    from toiawase.local.devserver import make_server, start_queue_drainer
     from toiawase.local.runner import start_runner
 
     runner = start_runner(real_ses=args.real_ses)
     server = make_server(runner, args.host, args.port)
+    start_queue_drainer(runner, sys.stdout)
     host, port = args.host, server.server_port
     mode = "real SES (your AWS credentials)" if args.real_ses else "embedded SES (moto)"
     print(f"toiawase dev: POST forms to http://{host}:{port}/submit  [{mode}]", flush=True)
@@ -46,6 +47,45 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redrive(args: argparse.Namespace) -> int:
+    import os
+
+    import boto3
+
+    from toiawase.adapters.dynamo_store import DynamoStore
+    from toiawase.adapters.sqs_queue import SqsQueue
+    from toiawase.ops.redrive import redrive, stack_outputs
+
+    table, queue_url, dlq_url = args.table, args.queue_url, args.dlq_url
+    if args.stack:
+        outputs = stack_outputs(boto3.client("cloudformation"), args.stack)
+        table = table or outputs.get("SubmissionsTableName")
+        queue_url = queue_url or outputs.get("RetryQueueUrl")
+        dlq_url = dlq_url or outputs.get("RetryDeadLetterQueueUrl")
+    table = table or os.environ.get("SUBMISSIONS_TABLE")
+    queue_url = queue_url or os.environ.get("RETRY_QUEUE_URL")
+    dlq_url = dlq_url or os.environ.get("RETRY_DLQ_URL")
+    if not table or not queue_url:
+        print(
+            "toiawase redrive: name the stack (--stack) or --table and --queue-url", file=sys.stderr
+        )
+        return 2
+    sqs = boto3.client("sqs")
+    report = redrive(
+        DynamoStore(boto3.client("dynamodb"), table),
+        SqsQueue(sqs, queue_url),
+        sqs,
+        queue_url,
+        dlq_url,
+        include_received=args.include_received,
+    )
+    print(
+        f"moved {report.moved_from_dlq} message(s) from the dead-letter queue; "
+        f"re-queued {report.requeued} held submission(s)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toiawase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--real-ses", action="store_true", help="send through real SES with your AWS credentials"
     )
     invoke.set_defaults(func=_invoke)
+    redrive = commands.add_parser(
+        "redrive", help="send held submissions again (after fixing the cause)"
+    )
+    redrive.add_argument("--stack", help="the deployed stack's name (reads its outputs)")
+    redrive.add_argument("--table", help="submissions table (default: $SUBMISSIONS_TABLE)")
+    redrive.add_argument("--queue-url", help="retry queue URL (default: $RETRY_QUEUE_URL)")
+    redrive.add_argument("--dlq-url", help="dead-letter queue URL (default: $RETRY_DLQ_URL)")
+    redrive.add_argument(
+        "--include-received",
+        action="store_true",
+        help="also resend submissions stuck in 'received' (SES may have accepted them already)",
+    )
+    redrive.set_defaults(func=_redrive)
     return parser
 
 

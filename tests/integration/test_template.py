@@ -51,8 +51,7 @@ def test_cfn_lint_is_clean():
 
 
 def test_every_contract_variable_is_a_function_variable_from_a_parameter():
-    submit = RESOURCES["SubmitFunction"]["Properties"]
-    variables = submit["Environment"]["Variables"]
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     for name in CONTRACT:
         ref = variables[name]
         assert "Ref" in ref and ref["Ref"] in TEMPLATE["Parameters"], name
@@ -65,7 +64,7 @@ def test_function_runtime_architecture_layer_and_handler():
     assert "017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64" in layer
     submit = RESOURCES["SubmitFunction"]["Properties"]
     assert submit["Handler"] == "toiawase.handlers.submit.lambda_handler"
-    assert submit["CodeUri"] == "functions/"
+    assert globals_["CodeUri"] == "functions/"
     route = submit["Events"]["Submit"]
     assert route["Type"] == "HttpApi"
     assert (route["Properties"]["Method"], route["Properties"]["Path"]) == ("POST", "/submit")

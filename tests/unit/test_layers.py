@@ -18,7 +18,7 @@ FORBIDDEN = {
         "toiawase.local",
         "moto",
     ),
-    "adapters": ("toiawase.handlers", "toiawase.local", "aws_lambda_powertools"),
+    "adapters": ("toiawase.handlers", "toiawase.local"),
 }
 
 

@@ -9,20 +9,22 @@ import pytest
 
 from tests.unit.helpers import ENV, RecordingSender, fixed_id, form_request
 from toiawase.core.ports import SendFailed
-from toiawase.core.service import handle
+from toiawase.core.service import Dependencies, handle
 
 VALID = [("name", "山田 太郎"), ("email", "taro@example.jp"), ("message", "こんにちは")]
 
 
 def run(request, sender=None, env=None):
     sender = sender or RecordingSender()
-    return handle(request, env or ENV, sender, fixed_id), sender
+    return handle(request, env or ENV, Dependencies(sender=sender, new_id=fixed_id)), sender
 
 
 def test_html_form_success_is_303_to_the_thank_you_page():
     outcome, sender = run(form_request(VALID))
     assert outcome.response.status == 303
-    assert outcome.response.headers["Location"] == "https://www.example.com/thanks/"
+    assert outcome.response.headers["Location"] == (
+        f"https://www.example.com/thanks/?id={fixed_id()}&status=sent"
+    )
     assert outcome.result == "sent" and len(sender.sent) == 1
 
 
@@ -34,9 +36,9 @@ def test_json_client_success_is_200_with_id_and_status():
 
 def test_allowed_next_is_honoured_and_foreign_next_is_not():
     ok, _ = run(form_request([*VALID, ("_next", "/merci/")]))
-    assert ok.response.headers["Location"] == "https://www.example.com/merci/"
+    assert ok.response.headers["Location"].startswith("https://www.example.com/merci/?id=")
     evil, _ = run(form_request([*VALID, ("_next", "https://evil.example.net/")]))
-    assert evil.response.headers["Location"] == "https://www.example.com/thanks/"
+    assert evil.response.headers["Location"].startswith("https://www.example.com/thanks/?id=")
 
 
 def test_no_redirect_url_gives_a_thank_you_page():

@@ -49,14 +49,19 @@ def ok_json(submission_id: str, status: str = "sent") -> HttpResponse:
     )
 
 
-def ok_html(submission_id: str, redirect_to: str | None) -> HttpResponse:
+def ok_html(submission_id: str, redirect_to: str | None, status: str = "sent") -> HttpResponse:
     """303 to the thank-you page; a plain thank-you page when none is configured."""
     if redirect_to:
         return HttpResponse(303, "", {**_COMMON, "Location": redirect_to})
+    said = (
+        "Your message was sent."
+        if status == "sent"
+        else "Your message was received; delivery is delayed and will be retried."
+    )
     return html_answer(
-        200,
+        200 if status == "sent" else 202,
         "Thank you",
-        f"<p>Your message was sent. Reference: <code>{html.escape(submission_id)}</code></p>",
+        f"<p>{said} Reference: <code>{html.escape(submission_id)}</code></p>",
     )
 
 
@@ -78,6 +83,7 @@ _TITLES = {
     403: "This form cannot be sent from here",
     404: "Not found",
     405: "Method not allowed",
+    409: "Already being sent",
     413: "The form is too large",
     415: "The form was sent in a way we cannot read",
     422: "Please fix the form",

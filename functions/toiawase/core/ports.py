@@ -1,10 +1,17 @@
-"""The interfaces the core needs from the outside world; adapters implement them."""
+"""The interfaces the core needs from the outside world; adapters implement them.
+
+Every port is small and plain so that tests can swap an adapter for a fake, and so the core never
+learns which AWS service (or which library) is behind it.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
 
 from toiawase.core.compose import OutgoingEmail
+from toiawase.core.records import StoredSubmission
 
 
 class SendFailed(Exception):
@@ -21,7 +28,68 @@ class SendFailed(Exception):
         self.transient = transient
 
 
+class StoreUnavailable(Exception):
+    """The submissions table could not be read or written (outage, throttling, permissions)."""
+
+
+class QueueUnavailable(Exception):
+    """The retry queue could not take a message."""
+
+
+class InProgress(Exception):
+    """The same submission (same idempotency key) is being handled by another request."""
+
+
 class Sender(Protocol):
     """Sends one composed message; returns the provider's message id or raises ``SendFailed``."""
 
     def send(self, email: OutgoingEmail) -> str: ...
+
+
+class SubmissionStore(Protocol):
+    """Durable submissions, keyed by submission id."""
+
+    def create(self, record: StoredSubmission) -> None:
+        """Write a new submission; raise ``StoreUnavailable`` when it was not stored."""
+
+    def get(self, submission_id: str) -> StoredSubmission | None: ...
+
+    def mark(
+        self,
+        submission_id: str,
+        status: str,
+        now: datetime,
+        *,
+        reason: str | None = None,
+        message_id: str | None = None,
+        only_from: Iterable[str] | None = None,
+        count_attempt: bool = False,
+    ) -> bool:
+        """Set the status (only when the current one is in ``only_from``, if given).
+
+        Returns False when the condition did not hold; raises ``StoreUnavailable``.
+        """
+
+    def claim(self, submission_id: str, now: datetime, lease_seconds: int) -> bool:
+        """Take the right to send: status → ``sending`` if it was received/queued (or a
+        ``sending`` lease expired). True for exactly one caller."""
+
+    def with_status(self, statuses: Iterable[str]) -> list[StoredSubmission]: ...
+
+
+class RetryQueue(Protocol):
+    """Where a submission goes to be sent again later."""
+
+    def enqueue(self, submission_id: str, delay_seconds: int = 0) -> None: ...
+
+
+class Deduplicator(Protocol):
+    """Runs ``work`` once per key within a window; a repeat gets the first result."""
+
+    def once(self, key: str, work: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]: ...
+
+
+class Alerts(Protocol):
+    """Tells the site owner something needs their attention (no submitter data)."""
+
+    def alert(self, subject: str, message: str) -> None: ...

@@ -1,105 +1,147 @@
-"""The submit use case: request in, honest answer out. Pure: the sender is passed in.
+"""The HTTP use cases: request in, honest answer out. Pure: every adapter is passed in.
 
-parse → validate → screen (honeypot) → compose → send, then the answer the contract asks for.
-The browser is told "sent" only after SES accepted the message.
+Submit: parse → validate → screen (honeypot) → [deduplicate] → [store] → compose → send, then
+the answer the contract asks for. The browser is told ``sent`` only after SES accepted the
+message, ``queued`` (202) only when the submission is held durably for a retry, and a 5xx when
+neither happened.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from toiawase.core import answers
+from toiawase.core import answers, records
 from toiawase.core.compose import SubmissionMeta, compose
 from toiawase.core.config import Settings, load_settings, normalize_origin
 from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.http import HttpRequest, HttpResponse
+from toiawase.core.idempotency import idempotency_key
 from toiawase.core.negotiate import wants_json
 from toiawase.core.parse import parse_body, parse_content_type
-from toiawase.core.ports import Sender, SendFailed
+from toiawase.core.ports import (
+    Deduplicator,
+    InProgress,
+    QueueUnavailable,
+    RetryQueue,
+    Sender,
+    SendFailed,
+    StoreUnavailable,
+    SubmissionStore,
+)
 from toiawase.core.redirect import request_origin, safe_redirect
-from toiawase.core.submission import validate_submission
+from toiawase.core.submission import Submission, validate_submission
 
 SUBMIT_PATH = "/submit"
+STATUS_PREFIX = "/submissions/"
+_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """The adapters one invocation may use. Optional ones are None when not configured."""
+
+    sender: Sender
+    new_id: Callable[[], str]
+    store: SubmissionStore | None = None
+    queue: RetryQueue | None = None
+    dedupe: Deduplicator | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What happened, for the handler to answer, log and count (never personal data).
 
-    ``result`` is one of ``sent``, ``spam``, ``rejected``, ``send_failed``, ``misconfigured``,
-    ``preflight`` or ``no_route``; ``reason`` is the error code when there is one.
+    ``result`` is one of ``sent``, ``queued``, ``held``, ``spam``, ``rejected``,
+    ``send_failed``, ``in_progress``, ``misconfigured``, ``status``, ``preflight`` or
+    ``no_route``; ``reason`` is the error code when there is one; ``notes`` are extra events
+    worth counting (``StoreFailed``, ``QueueFailed``, ``Replayed`` …).
     """
 
     response: HttpResponse
     result: str
     reason: str | None = None
     submission_id: str | None = None
+    notes: tuple[str, ...] = field(default=())
 
 
-def handle(
-    request: HttpRequest,
-    env: Mapping[str, str],
-    sender: Sender,
-    new_id: Callable[[], str],
-) -> Outcome:
+class NotAccepted(Exception):
+    """Raised inside the deduplicated unit so a failed attempt is not remembered as the answer."""
+
+    def __init__(self, status: int, code: str, message: str, reason: str, sid: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+        self.reason, self.submission_id = reason, sid
+
+
+def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> Outcome:
     """Route one request of the HTTP API to its use case."""
-    json_client = wants_json(request.headers, parse_content_type_safe(request))
-    if request.path.rstrip("/") != SUBMIT_PATH:
+    json_client = wants_json(request.headers, _content_type(request))
+    path = request.path.rstrip("/") or "/"
+    is_submit = path == SUBMIT_PATH
+    is_status = path.startswith(STATUS_PREFIX)
+    if not (is_submit or is_status):
         return Outcome(_error(json_client, 404, "not_found", "There is nothing here."), "no_route")
     try:
         settings = load_settings(env)
     except ConfigError:
-        response = _error(
-            json_client,
-            500,
-            "misconfigured",
+        message = (
             "This form is not set up correctly, so your message was not sent. "
-            "Please tell the site owner another way.",
+            "Please tell the site owner another way."
         )
+        response = _error(json_client, 500, "misconfigured", message)
         return Outcome(response, "misconfigured", "misconfigured")
-    cors = cors_headers(request, settings)
+    cors = cors_headers(request, settings, "POST" if is_submit else "GET")
+    allowed_method = "POST" if is_submit else "GET"
     if request.method == "OPTIONS":
         return Outcome(HttpResponse(204, "", cors), "preflight")
-    if request.method != "POST":
+    if request.method != allowed_method:
         response = _error(
-            json_client, 405, "method_not_allowed", "Send the form with POST.", {"Allow": "POST"}
+            json_client,
+            405,
+            "method_not_allowed",
+            f"Use {allowed_method} here.",
+            {"Allow": allowed_method},
         )
-        return Outcome(response, "rejected", "method_not_allowed")
-    outcome = submit(request, settings, sender, new_id, json_client)
+        outcome = Outcome(response, "rejected", "method_not_allowed")
+    elif is_submit:
+        outcome = submit(request, settings, deps, json_client)
+    else:
+        outcome = submission_status(path.removeprefix(STATUS_PREFIX), deps.store)
     outcome.response.headers.update(cors)
     return outcome
 
 
-def parse_content_type_safe(request: HttpRequest) -> str:
+def _content_type(request: HttpRequest) -> str:
     try:
         return parse_content_type(request.header("content-type"))[0]
     except InputError:
         return ""
 
 
-def cors_headers(request: HttpRequest, settings: Settings) -> dict[str, str]:
+def cors_headers(request: HttpRequest, settings: Settings, method: str) -> dict[str, str]:
     """Echo an allowed ``Origin`` (never ``*``); API Gateway does the same in the cloud."""
     origin = request.header("origin")
     headers = {"Vary": "Origin"}
     if origin and normalize_origin(origin) in settings.allowed_origins:
         headers["Access-Control-Allow-Origin"] = origin
-        headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, X-Requested-With"
+        headers["Access-Control-Allow-Methods"] = f"{method}, OPTIONS"
+        headers["Access-Control-Allow-Headers"] = (
+            "Content-Type, Accept, X-Requested-With, Idempotency-Key"
+        )
         headers["Access-Control-Max-Age"] = "600"
     return headers
 
 
 def submit(
-    request: HttpRequest,
-    settings: Settings,
-    sender: Sender,
-    new_id: Callable[[], str],
-    json_client: bool,
+    request: HttpRequest, settings: Settings, deps: Dependencies, json_client: bool
 ) -> Outcome:
-    """Validate, compose and send one submission; answer what really happened."""
+    """Validate, keep, compose and send one submission; answer what really happened."""
     page_url = request.header("referer")
-    origin = request_origin(request.header("origin"), page_url)
     back_url = (
         page_url if page_url and normalize_origin(page_url) in settings.allowed_origins else None
     )
@@ -114,53 +156,193 @@ def submit(
         )
         return Outcome(response, "rejected", exc.code)
 
-    submission_id = new_id()
     redirect_to = safe_redirect(
         submission.next_url, settings.allowed_origins, settings.redirect_url, page_url
     )
-
-    def success() -> HttpResponse:
-        if json_client:
-            return answers.ok_json(submission_id)
-        return answers.ok_html(submission_id, redirect_to)
-
     if submission.honeypot_filled:
         # Bots get the normal answer so they learn nothing; nothing is sent.
-        return Outcome(success(), "spam", "honeypot", submission_id)
+        sid = deps.new_id()
+        response = _success(json_client, sid, records.SENT, redirect_to)
+        return Outcome(response, "spam", "honeypot", sid)
 
+    notes: list[str] = []
     meta = SubmissionMeta(
-        submission_id=submission_id,
+        submission_id="",  # set inside the unit of work, so a replay keeps the first id
         received_at=request.received_at,
         page_url=page_url,
-        origin=origin,
+        origin=request_origin(request.header("origin"), page_url),
         client_ip=request.source_ip,
     )
-    email = compose(submission, meta, settings)
+
+    def work() -> Mapping[str, Any]:
+        return accept(submission, meta, settings, deps, notes)
+
     try:
-        sender.send(email)
-    except SendFailed as exc:
-        if exc.transient:
-            status, code = 503, "send_unavailable"
-            message = (
-                "The mail service is busy or unreachable, so your message was not sent. "
-                "Please try again in a few minutes."
-            )
-            extra = {"Retry-After": "60"}
+        if deps.dedupe is not None:
+            key = idempotency_key(request.headers, pairs, request.source_ip)
+            result = deps.dedupe.once(key, work)
         else:
-            status, code = 502, "send_failed"
-            message = (
-                "The site's mail service refused the message, so it was not sent. "
-                "Please contact the site owner another way."
-            )
-            extra = {}
-        message += f" Reference: {submission_id}."
+            result = work()
+    except NotAccepted as exc:
+        message = f"{exc.message} Reference: {exc.submission_id}."
+        extra = {"Retry-After": "60"} if exc.status == 503 else {}
         response = (
-            answers.error_json(status, code, message, headers=extra)
+            answers.error_json(exc.status, exc.code, message, headers=extra)
             if json_client
-            else answers.error_html(status, message, back_url=back_url, headers=extra)
+            else answers.error_html(exc.status, message, back_url=back_url, headers=extra)
         )
-        return Outcome(response, "send_failed", exc.code, submission_id)
-    return Outcome(success(), "sent", None, submission_id)
+        return Outcome(response, "send_failed", exc.reason, exc.submission_id, tuple(notes))
+    except InProgress:
+        message = "This submission is already being sent. Please wait a moment; do not resend it."
+        response = (
+            answers.error_json(409, "in_progress", message)
+            if json_client
+            else answers.error_html(409, message, back_url=back_url)
+        )
+        return Outcome(response, "in_progress", "in_progress", None, tuple(notes))
+
+    sid, status = str(result["id"]), str(result["status"])
+    response = _success(json_client, sid, status, redirect_to)
+    # When the work did not run here, this is the first request's answer, replayed.
+    kind = str(result.get("outcome", status)) if notes else "replayed"
+    return Outcome(response, kind, result.get("reason"), sid, tuple(notes))
+
+
+def accept(
+    submission: Submission,
+    meta: SubmissionMeta,
+    settings: Settings,
+    deps: Dependencies,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Store (when configured), send, and fall back to the retry queue. Idempotent unit."""
+    sid = deps.new_id()
+    meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
+    notes.append("Accepted")
+    stored = False
+    if deps.store is not None:
+        try:
+            deps.store.create(
+                records.StoredSubmission(
+                    submission_id=sid,
+                    status=records.RECEIVED,
+                    created_at=meta.received_at,
+                    updated_at=meta.received_at,
+                    payload=records.encode_payload(submission, meta),
+                )
+            )
+            stored = True
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+    email = compose(submission, meta, settings)
+    now = meta.received_at
+    try:
+        message_id = deps.sender.send(email)
+    except SendFailed as exc:
+        notes.append("SendFailedTransient" if exc.transient else "SendFailedPermanent")
+        return _after_send_failure(exc, sid, stored, now, deps, notes)
+    if stored and deps.store is not None:
+        try:
+            deps.store.mark(sid, records.SENT, now, message_id=message_id, count_attempt=True)
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+    return {"id": sid, "status": records.SENT}
+
+
+def _after_send_failure(
+    exc: SendFailed,
+    sid: str,
+    stored: bool,
+    now: datetime,
+    deps: Dependencies,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Hold the submission for a retry when it is stored; otherwise admit it was not sent."""
+    store = deps.store
+    if stored and store is not None:
+        try:
+            if exc.transient and deps.queue is not None:
+                store.mark(sid, records.QUEUED, now, reason=exc.code, count_attempt=True)
+                try:
+                    deps.queue.enqueue(sid)
+                except QueueUnavailable:
+                    # Still stored with status "queued": `toiawase redrive` picks it up.
+                    notes.append("QueueFailed")
+                return {
+                    "id": sid,
+                    "status": records.QUEUED,
+                    "outcome": "queued",
+                    "reason": exc.code,
+                }
+            store.mark(sid, records.FAILED, now, reason=exc.code, count_attempt=True)
+            return {"id": sid, "status": records.QUEUED, "outcome": "held", "reason": exc.code}
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+            # The row exists with status "received", so a redrive still finds it: held.
+            return {"id": sid, "status": records.QUEUED, "outcome": "held", "reason": exc.code}
+    if exc.transient:
+        raise NotAccepted(
+            503,
+            "send_unavailable",
+            "The mail service is busy or unreachable, so your message was not sent. "
+            "Please try again in a few minutes.",
+            exc.code,
+            sid,
+        )
+    raise NotAccepted(
+        502,
+        "send_failed",
+        "The site's mail service refused the message, so it was not sent. "
+        "Please contact the site owner another way.",
+        exc.code,
+        sid,
+    )
+
+
+def submission_status(submission_id: str, store: SubmissionStore | None) -> Outcome:
+    """``GET /submissions/{id}``: the status and when it changed, never any content."""
+    if store is None or not _ID.fullmatch(submission_id):
+        response = answers.error_json(404, "not_found", "No submission with that reference.")
+        return Outcome(response, "status", "not_found")
+    try:
+        record = store.get(submission_id)
+    except StoreUnavailable:
+        response = answers.error_json(
+            503,
+            "status_unavailable",
+            "The status cannot be read right now.",
+            None,
+            {"Retry-After": "30"},
+        )
+        return Outcome(response, "status", "store_unavailable", notes=("StoreFailed",))
+    if record is None:
+        response = answers.error_json(404, "not_found", "No submission with that reference.")
+        return Outcome(response, "status", "not_found")
+    payload = {
+        "id": record.submission_id,
+        "status": records.PUBLIC_STATUS.get(record.status, record.status),
+        "updated_at": record.updated_at.isoformat(timespec="seconds"),
+    }
+    return Outcome(answers.json_answer(200, payload), "status", None, record.submission_id)
+
+
+def _success(json_client: bool, sid: str, status: str, redirect_to: str | None) -> HttpResponse:
+    if json_client:
+        return answers.ok_json(sid, status)
+    target = _with_reference(redirect_to, sid, status) if redirect_to else None
+    return answers.ok_html(sid, target, status)
+
+
+def _with_reference(url: str, sid: str, status: str) -> str:
+    """The thank-you URL with ``id`` and ``status`` added, so the page can show the reference."""
+    parts = urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in ("id", "status")
+    ]
+    query += [("id", sid), ("status", status)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _error(

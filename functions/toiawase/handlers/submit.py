@@ -1,4 +1,4 @@
-"""The submit function: ``POST /submit`` of the HTTP API.
+"""The API function: ``POST /submit`` and ``GET /submissions/{id}`` of the HTTP API.
 
 Thin on purpose: it turns the event into a request, hands it to ``toiawase.core.service`` with the
 SES adapter, answers, and logs and counts the outcome. No API Gateway resolver: Powertools'
@@ -11,21 +11,20 @@ One SES client per container, created at module scope and reused by every invoca
 from __future__ import annotations
 
 import os
-import secrets
 import traceback
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 
+from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import answers
 from toiawase.core.errors import InputError
 from toiawase.core.service import Outcome, handle
+from toiawase.handlers import wiring
 from toiawase.handlers.http_event import request_from_event, result_from_response
 
 SERVICE = "toiawase"
@@ -35,21 +34,10 @@ logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = Tracer(service=SERVICE)
 
-# Short timeouts and one SDK retry: the browser is waiting, and API Gateway gives up at 30 s.
-ses_client = boto3.client(
-    "sesv2",
-    config=Config(
-        connect_timeout=2,
-        read_timeout=5,
-        retries={"mode": "standard", "max_attempts": 2},
-    ),
-)
+# Created at import: every invocation of this container reuses it. Short timeouts and a
+# bounded retry (adapters.aws.REQUEST_PATH_CONFIG): the browser is waiting.
+ses_client = aws.client("sesv2")
 sender = SesSender(ses_client)
-
-
-def new_submission_id() -> str:
-    """128 random bits, hex: unguessable, URL- and log-safe."""
-    return secrets.token_hex(16)
 
 
 def _record(outcome: Outcome) -> None:
@@ -60,21 +48,29 @@ def _record(outcome: Outcome) -> None:
         fields["reason"] = outcome.reason
     if outcome.submission_id:
         fields["submission_id"] = outcome.submission_id
-    if outcome.result in ("sent", "send_failed", "spam"):
-        metrics.add_metric(name="SubmissionAccepted", unit=MetricUnit.Count, value=1)
-    if outcome.result == "sent":
+    for note in outcome.notes:
+        name = {"Accepted": "SubmissionAccepted"}.get(note, note)
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    result = outcome.result
+    if result == "sent":
         metrics.add_metric(name="SubmissionSent", unit=MetricUnit.Count, value=1)
         logger.info("submission sent", extra=fields)
-    elif outcome.result == "spam":
+    elif result == "queued":
+        metrics.add_metric(name="SubmissionQueued", unit=MetricUnit.Count, value=1)
+        logger.warning("submission queued for a retry", extra=fields)
+    elif result == "held":
+        _count_with_reason("SubmissionHeld", outcome.reason)
+        logger.error("submission held: SES refused it; fix, then redrive", extra=fields)
+    elif result == "spam":
         metrics.add_metric(name="SubmissionSpam", unit=MetricUnit.Count, value=1)
         logger.info("submission screened as spam", extra=fields)
-    elif outcome.result == "send_failed":
+    elif result == "send_failed":
         _count_with_reason("SendFailed", outcome.reason)
-        logger.error("submission not sent: SES did not accept it", extra=fields)
-    elif outcome.result == "rejected":
+        logger.error("submission not sent and not held", extra=fields)
+    elif result == "rejected":
         _count_with_reason("SubmissionRejected", outcome.reason)
         logger.info("submission rejected", extra=fields)
-    elif outcome.result in ("misconfigured", "internal_error"):
+    elif result in ("misconfigured", "internal_error"):
         _count_with_reason("InternalError", outcome.reason)
         logger.error("request failed on our side", extra=fields)
     else:
@@ -95,6 +91,10 @@ def _count_with_reason(name: str, reason: str | None) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) entry point."""
+    deps = wiring.dependencies(os.environ, sender)
+    dedupe = wiring.dedupe(os.environ)
+    if dedupe is not None:
+        dedupe.register_context(context)
     try:
         request = request_from_event(event)
     except InputError as exc:
@@ -103,7 +103,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     else:
         try:
-            outcome = handle(request, os.environ, sender, new_submission_id)
+            outcome = handle(request, os.environ, deps)
         except Exception as exc:
             # Type and place only: an exception's message can quote submitted text.
             frame = traceback.extract_tb(exc.__traceback__)[-1]

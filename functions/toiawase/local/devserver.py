@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar, TextIO
 from urllib.parse import urlsplit
 
-from toiawase.core.service import SUBMIT_PATH
+from toiawase.core.service import STATUS_PREFIX, SUBMIT_PATH
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
 from toiawase.local.sesbox import format_mail
@@ -25,7 +25,6 @@ class DevRequestHandler(BaseHTTPRequestHandler):
 
     runner: ClassVar[LocalRunner]
     out: ClassVar[TextIO] = sys.stdout
-    lock: ClassVar[threading.Lock] = threading.Lock()
     server_version = "toiawase-dev"
 
     def log_message(self, format: str, *args: object) -> None:
@@ -49,8 +48,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             route_key=f"{self.command} {url.path}",
         )
-        with self.lock:  # one invocation at a time, like one Lambda container
-            result, mails = self.runner.invoke(event)
+        result, mails = self.runner.invoke(event)
         for mail in mails:
             self.out.write(format_mail(mail) + "\n")
         self.out.flush()
@@ -65,7 +63,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _route(self) -> None:
-        if urlsplit(self.path).path.rstrip("/") == SUBMIT_PATH:
+        path = urlsplit(self.path).path
+        if path.rstrip("/") == SUBMIT_PATH or path.startswith(STATUS_PREFIX):
             self._forward()
         else:
             self.send_error(404, "Not found")
@@ -73,6 +72,20 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     do_POST = _route  # noqa: N815 - http.server's naming
     do_OPTIONS = _route  # noqa: N815
     do_GET = _route  # noqa: N815
+
+
+def start_queue_drainer(runner: LocalRunner, out: TextIO, interval: float = 2.0) -> threading.Event:
+    """Drain the retry queue every ``interval`` s in a daemon thread; set the event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            for mail in runner.drain():
+                out.write("(sent from the retry queue)\n" + format_mail(mail) + "\n")
+                out.flush()
+
+    threading.Thread(target=loop, name="retry-queue-drainer", daemon=True).start()
+    return stop
 
 
 def make_server(

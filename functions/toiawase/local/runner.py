@@ -1,13 +1,15 @@
-"""Invoking the real Lambda entry locally, with embedded or real SES."""
+"""Invoking the real Lambda entries locally, with embedded (moto) or real AWS services."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toiawase.local.drain import drain_once
 from toiawase.local.events import LocalContext
 from toiawase.local.sesbox import (
     CapturedMail,
@@ -15,34 +17,63 @@ from toiawase.local.sesbox import (
     apply_local_env,
     start_embedded_ses,
 )
+from toiawase.local.stack import LocalStack, create_local_stack
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @dataclass
 class LocalRunner:
-    """The submit handler, loaded once, plus the mailbox of what SES accepted."""
+    """The API and retry handlers, loaded once, plus the mailbox of what SES accepted."""
 
     handler: Handler
+    retry_handler: Handler | None
     ses: EmbeddedSes | None
-    _seen: int = field(default=0)
+    stack: LocalStack | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _seen: int = 0
+
+    def _new_mail(self) -> list[CapturedMail]:
+        if self.ses is None:
+            return []
+        messages = self.ses.messages()
+        new, self._seen = messages[self._seen :], len(messages)
+        return new
 
     def invoke(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[CapturedMail]]:
-        """Run one event; return the Lambda result and the messages it caused SES to accept."""
-        result = self.handler(event, LocalContext(event.get("requestContext", {}).get("requestId")))
-        new: list[CapturedMail] = []
-        if self.ses is not None:
-            messages = self.ses.messages()
-            new, self._seen = messages[self._seen :], len(messages)
-        return result, new
+        """Run one API event; return the result and the messages SES accepted meanwhile."""
+        with self.lock:  # one invocation at a time, like one Lambda container
+            context = LocalContext(event.get("requestContext", {}).get("requestId"))
+            result = self.handler(event, context)
+            return result, self._new_mail()
+
+    def drain(self) -> list[CapturedMail]:
+        """Run the retry function over what is waiting on the retry queue (in-process)."""
+        if self.stack is None or self.retry_handler is None:
+            return []
+        import boto3
+
+        with self.lock:
+            sqs = boto3.client("sqs")
+            while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
+                pass
+            return self._new_mail()
 
 
 def start_runner(*, real_ses: bool = False) -> LocalRunner:
-    """Set local defaults, start embedded SES unless ``real_ses``, then import the handler."""
+    """Set local defaults; with embedded services start moto (SES, DynamoDB, SQS, SNS) and
+    create the stack's tables and queues; then import the handlers."""
     apply_local_env(embedded_ses=not real_ses)
     ses = None if real_ses else start_embedded_ses()
-    module = importlib.import_module("toiawase.handlers.submit")
-    return LocalRunner(handler=module.lambda_handler, ses=ses)
+    stack = None if real_ses else create_local_stack()
+    api = importlib.import_module("toiawase.handlers.submit")
+    retry = importlib.import_module("toiawase.handlers.retry") if stack else None
+    return LocalRunner(
+        handler=api.lambda_handler,
+        retry_handler=retry.lambda_handler if retry else None,
+        ses=ses,
+        stack=stack,
+    )
 
 
 def describe_result(result: dict[str, Any]) -> str:

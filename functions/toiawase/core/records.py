@@ -1,0 +1,100 @@
+"""Stored submissions: the status lifecycle and the payload kept for a later (re)send.
+
+The payload is the validated submission plus what the endpoint knew about it, as JSON. It is
+recomposed with the configuration in force when it is (re)sent, so a redrive after the owner
+fixed the sender identity uses the fixed configuration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from toiawase.core.address import SubmitterAddress
+from toiawase.core.compose import SubmissionMeta
+from toiawase.core.submission import Submission
+
+RECEIVED = "received"
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+DELIVERED = "delivered"
+BOUNCED = "bounced"
+COMPLAINED = "complained"
+REJECTED = "rejected"
+FAILED = "failed"
+SPAM = "spam"
+
+# The order in which states may follow each other; a late event never moves a submission back.
+RANK = {
+    RECEIVED: 0,
+    QUEUED: 1,
+    SENDING: 1,
+    FAILED: 1,
+    SENT: 2,
+    DELIVERED: 3,
+    BOUNCED: 4,
+    REJECTED: 4,
+    COMPLAINED: 5,
+}
+# States after which nothing is (re)sent.
+DONE = frozenset({SENT, DELIVERED, BOUNCED, COMPLAINED, REJECTED, SPAM})
+# What the public status endpoint shows for each internal state.
+PUBLIC_STATUS = {SENDING: QUEUED, SPAM: SENT}
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One row of the submissions table."""
+
+    submission_id: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    payload: str
+    attempts: int = 0
+    reason: str | None = None
+
+
+def encode_payload(submission: Submission, meta: SubmissionMeta) -> str:
+    """The submission and its metadata as JSON (UTF-8 text, submission order kept)."""
+    data: dict[str, Any] = {
+        "v": 1,
+        "email": [submission.email.normalized, submission.email.header],
+        "name": submission.name,
+        "message": submission.message,
+        "subject": submission.subject,
+        "fields": [[name, list(values)] for name, values in submission.fields],
+        "meta": {
+            "id": meta.submission_id,
+            "received_at": meta.received_at.isoformat(),
+            "page_url": meta.page_url,
+            "origin": meta.origin,
+            "client_ip": meta.client_ip,
+        },
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_payload(payload: str) -> tuple[Submission, SubmissionMeta]:
+    """The inverse of ``encode_payload``."""
+    data = json.loads(payload)
+    meta = data["meta"]
+    submission = Submission(
+        email=SubmitterAddress(normalized=data["email"][0], header=data["email"][1]),
+        name=data["name"],
+        message=data["message"],
+        subject=data["subject"],
+        next_url=None,
+        honeypot_filled=False,
+        fields=tuple((name, tuple(values)) for name, values in data["fields"]),
+    )
+    return submission, SubmissionMeta(
+        submission_id=meta["id"],
+        received_at=datetime.fromisoformat(meta["received_at"]),
+        page_url=meta["page_url"],
+        origin=meta["origin"],
+        client_ip=meta["client_ip"],
+    )

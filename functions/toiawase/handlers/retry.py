@@ -1,0 +1,106 @@
+"""The retry function: drains the SQS retry queue and sends held submissions again.
+
+Powertools batch processing reports partial batch failures, so one throttled message does not
+make the others repeat. A transient failure leaves the message on the queue with an
+exponentially growing visibility timeout (the backoff); after ``maxReceiveCount`` receives SQS
+moves it to the dead-letter queue, where an alarm and ``toiawase redrive`` take over. The
+function's reserved concurrency (template.yaml) keeps a burst under the account's send rate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from toiawase.adapters import aws
+from toiawase.adapters.ses import SesSender
+from toiawase.core.config import load_settings
+from toiawase.core.retry import RetryLater, resend
+from toiawase.handlers import wiring
+
+SERVICE = "toiawase"
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
+BASE_BACKOFF_SECONDS = 30
+MAX_BACKOFF_SECONDS = 900
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer = Tracer(service=SERVICE)
+processor = BatchProcessor(event_type=EventType.SQS)
+sender = SesSender(aws.client("sesv2"))
+
+
+def backoff_seconds(receive_count: int) -> int:
+    """30 s, 60 s, 120 s … capped at 15 minutes (SQS's largest visibility change we use)."""
+    return int(min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, receive_count - 1)))
+
+
+def record_handler(record: SQSRecord) -> None:
+    """Send one queued submission; raise to leave it on the queue for a later attempt."""
+    submission_id = str(json.loads(record.body)["id"])
+    store = wiring.store(os.environ)
+    if store is None:
+        raise RuntimeError("SUBMISSIONS_TABLE is not set: the retry function needs the table")
+    fields: dict[str, Any] = {"submission_id": submission_id}
+    try:
+        result = resend(
+            submission_id, load_settings(os.environ), store, sender, datetime.now(tz=UTC)
+        )
+    except RetryLater as exc:
+        receives = int(record.attributes.approximate_receive_count or 1)
+        _delay(record.receipt_handle, backoff_seconds(receives))
+        metrics.add_metric(name="RetryDeferred", unit=MetricUnit.Count, value=1)
+        logger.warning("retry deferred", extra={**fields, "reason": exc.code, "receives": receives})
+        raise
+    fields.update(result=result.result, reason=result.reason)
+    if result.result == "sent":
+        metrics.add_metric(name="RetrySent", unit=MetricUnit.Count, value=1)
+        logger.info("queued submission sent", extra=fields)
+    elif result.result == "failed":
+        metrics.add_metric(name="SubmissionHeld", unit=MetricUnit.Count, value=1)
+        logger.error("queued submission refused by SES; fix, then redrive", extra=fields)
+        alerts = wiring.alerts(os.environ)
+        if alerts is not None:
+            alerts.alert(
+                "toiawase: a submission could not be sent",
+                f"SES refused submission {submission_id} ({result.reason}). It is kept; fix the "
+                "cause (see `toiawase doctor`), then run `toiawase redrive`.",
+            )
+    else:
+        logger.info("queued submission skipped", extra=fields)
+
+
+def _delay(receipt_handle: str, seconds: int) -> None:
+    url = os.environ.get(wiring.RETRY_QUEUE_URL, "")
+    if not url:
+        return
+    try:
+        aws.client("sqs").change_message_visibility(
+            QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+    except Exception:
+        logger.warning("could not extend the visibility timeout")
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics(raise_on_empty_metrics=False)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """SQS event source entry point (``ReportBatchItemFailures``)."""
+    return dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    )

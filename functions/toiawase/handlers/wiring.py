@@ -1,0 +1,95 @@
+"""Building the adapters a function is configured for, once per container.
+
+Optional features are loaded only when configured: without ``SUBMISSIONS_TABLE`` no DynamoDB
+client (or model) is ever created, without ``IDEMPOTENCY_TABLE`` Powertools Idempotency is
+never imported.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from functools import cache
+from typing import TYPE_CHECKING
+
+from toiawase.adapters import aws
+from toiawase.adapters.ses import SesSender
+from toiawase.core.ports import Alerts, RetryQueue, Sender, SubmissionStore
+from toiawase.core.service import Dependencies
+
+if TYPE_CHECKING:
+    from toiawase.adapters.idempotency import PowertoolsDeduplicator
+
+SUBMISSIONS_TABLE = "SUBMISSIONS_TABLE"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+RETRY_QUEUE_URL = "RETRY_QUEUE_URL"
+ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN"
+RETENTION_DAYS = "RETENTION_DAYS"
+
+
+def new_submission_id() -> str:
+    """128 random bits, hex: unguessable, URL- and log-safe."""
+    return secrets.token_hex(16)
+
+
+@cache
+def _store(table: str, retention_days: int) -> SubmissionStore:
+    from toiawase.adapters.dynamo_store import DynamoStore
+
+    return DynamoStore(aws.client("dynamodb"), table, retention_days)
+
+
+@cache
+def _queue(url: str) -> RetryQueue:
+    from toiawase.adapters.sqs_queue import SqsQueue
+
+    return SqsQueue(aws.client("sqs"), url)
+
+
+@cache
+def _dedupe(table: str) -> PowertoolsDeduplicator:
+    from toiawase.adapters.idempotency import PowertoolsDeduplicator
+
+    return PowertoolsDeduplicator(aws.client("dynamodb"), table)
+
+
+@cache
+def _alerts(topic: str) -> Alerts:
+    from toiawase.adapters.alerts import SnsAlerts
+
+    return SnsAlerts(aws.client("sns"), topic)
+
+
+def store(env: Mapping[str, str]) -> SubmissionStore | None:
+    table = env.get(SUBMISSIONS_TABLE, "").strip()
+    days = int(env.get(RETENTION_DAYS, "30") or "30")
+    return _store(table, days) if table else None
+
+
+def queue(env: Mapping[str, str]) -> RetryQueue | None:
+    url = env.get(RETRY_QUEUE_URL, "").strip()
+    return _queue(url) if url else None
+
+
+def dedupe(env: Mapping[str, str]) -> PowertoolsDeduplicator | None:
+    table = env.get(IDEMPOTENCY_TABLE, "").strip()
+    return _dedupe(table) if table else None
+
+
+def alerts(env: Mapping[str, str]) -> Alerts | None:
+    topic = env.get(ALERT_TOPIC_ARN, "").strip()
+    return _alerts(topic) if topic else None
+
+
+def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
+    return Dependencies(
+        sender=sender,
+        new_id=new_submission_id,
+        store=store(env),
+        queue=queue(env),
+        dedupe=dedupe(env),
+    )
+
+
+def ses_sender() -> SesSender:
+    return SesSender(aws.client("sesv2"))

@@ -1,0 +1,78 @@
+"""The stack's stateful resources, created in moto for local runs and tests.
+
+Mirrors template.yaml (tests/integration/test_template.py checks the key schemas match): the
+submissions table, the idempotency table, the retry queue with its dead-letter queue, and the
+alert topic. Call with moto's mock active; the names go into the environment the handlers read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import boto3
+
+SUBMISSIONS_KEY = "id"
+IDEMPOTENCY_KEY = "id"
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    submissions_table: str
+    idempotency_table: str
+    queue_url: str
+    dlq_url: str
+    alert_topic_arn: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            "SUBMISSIONS_TABLE": self.submissions_table,
+            "IDEMPOTENCY_TABLE": self.idempotency_table,
+            "RETRY_QUEUE_URL": self.queue_url,
+            "RETRY_DLQ_URL": self.dlq_url,
+            "ALERT_TOPIC_ARN": self.alert_topic_arn,
+        }
+
+
+def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> LocalStack:
+    """Create the resources (moto must be active) and export their names to ``os.environ``."""
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    for name, key, ttl in (
+        (f"{prefix}-submissions", SUBMISSIONS_KEY, "expires_at"),
+        (f"{prefix}-idempotency", IDEMPOTENCY_KEY, "expiration"),
+    ):
+        dynamodb.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        )
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+        )
+    sqs = boto3.client("sqs", region_name=region)
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-retry-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue_url = sqs.create_queue(
+        QueueName=f"{prefix}-retry",
+        Attributes={
+            "VisibilityTimeout": "360",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+            ),
+        },
+    )["QueueUrl"]
+    topic = boto3.client("sns", region_name=region).create_topic(Name=f"{prefix}-alerts")
+    stack = LocalStack(
+        submissions_table=f"{prefix}-submissions",
+        idempotency_table=f"{prefix}-idempotency",
+        queue_url=queue_url,
+        dlq_url=dlq_url,
+        alert_topic_arn=topic["TopicArn"],
+    )
+    os.environ.update(stack.env())
+    return stack

@@ -1,0 +1,1 @@
+"""Owner operations run from a terminal (``toiawase redrive`` …), against the deployed stack."""
