@@ -23,6 +23,7 @@ class SesRecord:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self._baseline = len(self._backend_messages())
+        self._parsed: list[EmailMessage] = []
 
     @staticmethod
     def _backend_messages() -> list[Any]:
@@ -32,12 +33,12 @@ class SesRecord:
         self.calls.append(dict(params))
 
     def accepted(self) -> list[EmailMessage]:
-        out = []
-        for message in self._backend_messages()[self._baseline :]:
+        fresh = self._backend_messages()[self._baseline + len(self._parsed) :]
+        for message in fresh:  # parse each message once: bursts call this after every request
             parsed = message_from_bytes(message.raw_data.encode(), policy=policy.default)
             assert isinstance(parsed, EmailMessage)
-            out.append(parsed)
-        return out
+            self._parsed.append(parsed)
+        return list(self._parsed)
 
 
 @pytest.fixture
@@ -66,3 +67,70 @@ def ses(submit_module) -> Iterator[SesRecord]:
     events.register("provide-client-params.sesv2.SendEmail", record.record)
     yield record
     events.unregister("provide-client-params.sesv2.SendEmail", record.record)
+
+
+class Durable:
+    """The stateful stack in moto (tables, queues, topic) with the three handlers."""
+
+    def __init__(self, stack: Any, ses: SesRecord, modules: dict[str, Any]) -> None:
+        self.stack = stack
+        self.ses = ses
+        self.api = modules["submit"]
+        self.retry = modules["retry"]
+        self.feedback = modules["feedback"]
+        self.sqs = boto3.client("sqs", region_name="us-east-1")
+        self.dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+
+    def item(self, submission_id: str) -> dict[str, Any] | None:
+        response = self.dynamodb.get_item(
+            TableName=self.stack.submissions_table, Key={"id": {"S": submission_id}}
+        )
+        item = response.get("Item")
+        return {k: next(iter(v.values())) for k, v in item.items()} if item else None
+
+    def queue_depth(self, url: str | None = None) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=url or self.stack.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    def drain(self, *, visibility_timeout: int | None = 0, rounds: int = 10_000) -> int:
+        """Run the retry function until the queue has nothing visible; returns receives."""
+        from toiawase.local.drain import drain_once
+
+        total = 0
+        for _ in range(rounds):
+            received, _failed = drain_once(
+                self.sqs,
+                self.stack.queue_url,
+                self.retry.lambda_handler,
+                batch_size=10,
+                visibility_timeout=visibility_timeout,
+            )
+            if not received:
+                break
+            total += received
+        return total
+
+    def sent_ids(self) -> list[str]:
+        """Submission ids of every message SES accepted in this test, with repeats."""
+        return [str(m["X-Toiawase-Submission-Id"]) for m in self.ses.accepted()]
+
+
+@pytest.fixture
+def durable(submit_module, ses, monkeypatch, request) -> Iterator[Durable]:
+    """The stack's stateful resources in moto, configured in the environment."""
+    from toiawase.local.stack import create_local_stack
+
+    prefix = "t" + str(abs(hash(request.node.nodeid)))[:10]
+    stack = create_local_stack(prefix, max_receive_count=getattr(request, "param", 8))
+    for key, value in stack.env().items():
+        monkeypatch.setenv(key, value)
+    modules = {
+        name: importlib.import_module(f"toiawase.handlers.{name}")
+        for name in ("submit", "retry", "feedback")
+    }
+    yield Durable(stack, ses, modules)

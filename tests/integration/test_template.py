@@ -110,3 +110,64 @@ def test_outputs(output: str):
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_submissions_table_is_on_demand_with_pitr_and_ttl():
+    table = RESOURCES["SubmissionsTable"]
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["DeletionPolicy"] == "Retain"
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["RETENTION_DAYS"] == {"Ref": "RetentionDays"}
+
+
+def test_local_stack_mirrors_the_template_tables():
+    from toiawase.adapters.dynamo_store import DynamoStore  # noqa: F401 - same key the adapter uses
+    from toiawase.local.stack import IDEMPOTENCY_KEY, SUBMISSIONS_KEY
+
+    for name, key, ttl in (
+        ("SubmissionsTable", SUBMISSIONS_KEY, "expires_at"),
+        ("IdempotencyTable", IDEMPOTENCY_KEY, "expiration"),
+    ):
+        props = RESOURCES[name]["Properties"]
+        assert props["KeySchema"] == [{"AttributeName": key, "KeyType": "HASH"}]
+        assert props["TimeToLiveSpecification"]["AttributeName"] == ttl
+
+
+def test_retry_queue_dead_letters_and_retry_function_reports_partial_failures():
+    queue = RESOURCES["RetryQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["RetryDeadLetterQueue", "Arn"]
+    }
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "RetryMaxAttempts"}
+    retry = RESOURCES["RetryFunction"]["Properties"]
+    event = retry["Events"]["Retry"]["Properties"]
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "ReservedConcurrentExecutions" in retry
+    assert queue["VisibilityTimeout"] >= 6 * retry["Timeout"]
+
+
+def test_alarms_notify_the_alert_topic():
+    alarms = {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {"DeadLetterAlarm", "HeldAlarm", "SendFailureAlarm", "StorageAlarm"} <= set(alarms)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlertTopic"}]
+    assert RESOURCES["AlertEmailSubscription"]["Properties"]["Endpoint"] == {"Ref": "AlertEmail"}
+
+
+def test_status_route_and_least_privilege_per_function():
+    submit = RESOURCES["SubmitFunction"]["Properties"]
+    assert submit["Events"]["Status"]["Properties"]["Path"] == "/submissions/{id}"
+    for function in functions().values():
+        for policy in function["Properties"].get("Policies", []):
+            for statement in policy["Statement"]:
+                assert statement["Resource"] != "*" and "*" not in _list(statement["Resource"])
+                for action in _list(statement["Action"]):
+                    assert "*" not in action, action
+    feedback = RESOURCES["FeedbackFunction"]["Properties"]["Policies"][0]["Statement"]
+    assert {a for s in feedback for a in _list(s["Action"])} == {
+        "dynamodb:UpdateItem",
+        "sns:Publish",
+    }

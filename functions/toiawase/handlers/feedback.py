@@ -39,6 +39,7 @@ def handle_message(message: str) -> str:
     try:
         event = parse_ses_event(message)
     except FeedbackError as exc:
+        metrics.add_metric(name="SesEventIgnored", unit=MetricUnit.Count, value=1)
         logger.warning("not an SES event", extra={"problem": str(exc)})
         return "ignored"
     metrics.add_metric(name=f"Ses{event.event_type}", unit=MetricUnit.Count, value=1)

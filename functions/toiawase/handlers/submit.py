@@ -70,10 +70,17 @@ def _record(outcome: Outcome) -> None:
     elif result == "rejected":
         _count_with_reason("SubmissionRejected", outcome.reason)
         logger.info("submission rejected", extra=fields)
+    elif result == "replayed":
+        metrics.add_metric(name="SubmissionReplayed", unit=MetricUnit.Count, value=1)
+        logger.info("repeated submission answered from the first one", extra=fields)
+    elif result == "in_progress":
+        metrics.add_metric(name="SubmissionInProgress", unit=MetricUnit.Count, value=1)
+        logger.info("repeated submission while the first is in progress", extra=fields)
     elif result in ("misconfigured", "internal_error"):
         _count_with_reason("InternalError", outcome.reason)
         logger.error("request failed on our side", extra=fields)
     else:
+        metrics.add_metric(name="OtherRequest", unit=MetricUnit.Count, value=1)
         logger.info("request answered", extra=fields)
 
 

@@ -64,7 +64,10 @@ def drain_once(
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    result = handler(sqs_event(messages, arn), LocalContext())
+    try:
+        result = handler(sqs_event(messages, arn), LocalContext())
+    except Exception:  # the whole batch failed: Lambda leaves every message on the queue
+        result = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
     failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
     done = [m for m in messages if m["MessageId"] not in failed]
     if done:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ def start_runner(*, real_ses: bool = False) -> LocalRunner:
     apply_local_env(embedded_ses=not real_ses)
     ses = None if real_ses else start_embedded_ses()
     stack = None if real_ses else create_local_stack()
+    if stack is not None:
+        os.environ.update(stack.env())
     api = importlib.import_module("toiawase.handlers.submit")
     retry = importlib.import_module("toiawase.handlers.retry") if stack else None
     return LocalRunner(

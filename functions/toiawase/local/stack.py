@@ -2,7 +2,7 @@
 
 Mirrors template.yaml (tests/integration/test_template.py checks the key schemas match): the
 submissions table, the idempotency table, the retry queue with its dead-letter queue, and the
-alert topic. Call with moto's mock active; the names go into the environment the handlers read.
+alert topic. Call with moto's mock active; put ``env()`` into the environment the handlers read.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class LocalStack:
 
 
 def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> LocalStack:
-    """Create the resources (moto must be active) and export their names to ``os.environ``."""
+    """Create the resources (moto must be active); ``env()`` names them for the handlers."""
     region = os.environ.get("AWS_REGION", "us-east-1")
     dynamodb = boto3.client("dynamodb", region_name=region)
     for name, key, ttl in (
@@ -74,5 +74,4 @@ def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> 
         dlq_url=dlq_url,
         alert_topic_arn=topic["TopicArn"],
     )
-    os.environ.update(stack.env())
     return stack

@@ -1,0 +1,207 @@
+"""The durable flow in the core, with in-memory adapters: every branch of "what to answer"."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from tests.unit.fakes import MemoryDedupe, MemoryQueue, MemoryStore
+from tests.unit.helpers import ENV, WHEN, RecordingSender, form_request, settings
+from toiawase.core import records
+from toiawase.core.feedback import owner_inboxes_hit, parse_ses_event, statuses_it_may_replace
+from toiawase.core.idempotency import idempotency_key
+from toiawase.core.ports import SendFailed
+from toiawase.core.retry import RetryLater, prepare_redrive, resend
+from toiawase.core.service import Dependencies, handle
+
+VALID = [("name", "山田 太郎"), ("email", "taro@example.jp"), ("message", "こんにちは")]
+THROTTLED = SendFailed("TooManyRequestsException", transient=True)
+REFUSED = SendFailed("MessageRejected", transient=False)
+
+
+class Ids:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"{self.n:032x}"
+
+
+def run(*, fail=None, store=None, queue=None, dedupe=None, fields=VALID, headers=None, ids=None):
+    sender = RecordingSender(fail=fail)
+    deps = Dependencies(sender=sender, new_id=ids or Ids(), store=store, queue=queue, dedupe=dedupe)
+    request = form_request(fields, accept="application/json", extra_headers=headers)
+    outcome = handle(request, ENV, deps)
+    return outcome, json.loads(outcome.response.body), sender
+
+
+def test_sent_is_stored_then_marked_sent():
+    store = MemoryStore()
+    outcome, body, sender = run(store=store)
+    assert (outcome.response.status, body["status"]) == (200, "sent")
+    assert store.rows[body["id"]].status == records.SENT and len(sender.sent) == 1
+
+
+def test_transient_failure_with_store_and_queue_is_202_queued():
+    store, queue = MemoryStore(), MemoryQueue()
+    outcome, body, _ = run(fail=THROTTLED, store=store, queue=queue)
+    assert (outcome.response.status, body) == (
+        202,
+        {"ok": True, "id": body["id"], "status": "queued"},
+    )
+    assert queue.messages == [body["id"]] and store.rows[body["id"]].status == records.QUEUED
+    assert outcome.result == "queued" and "SendFailedTransient" in outcome.notes
+
+
+def test_permanent_failure_with_store_is_held_as_failed():
+    store = MemoryStore()
+    outcome, body, _ = run(fail=REFUSED, store=store, queue=MemoryQueue())
+    assert (outcome.response.status, body["status"], outcome.result) == (202, "queued", "held")
+    assert store.rows[body["id"]].status == records.FAILED
+    assert store.rows[body["id"]].reason == "MessageRejected"
+
+
+@pytest.mark.parametrize(("fail", "status"), [(THROTTLED, 503), (REFUSED, 502)])
+def test_no_store_means_an_honest_5xx(fail, status):
+    outcome, body, _ = run(fail=fail, store=MemoryStore(down=True), queue=MemoryQueue())
+    assert outcome.response.status == status and body["ok"] is False
+    assert "StoreFailed" in outcome.notes
+
+
+def test_store_down_but_ses_up_is_sent():
+    outcome, body, sender = run(store=MemoryStore(down=True))
+    assert (outcome.response.status, body["status"]) == (200, "sent") and len(sender.sent) == 1
+
+
+def test_queue_down_keeps_it_queued_in_the_table():
+    store = MemoryStore()
+    outcome, body, _ = run(fail=THROTTLED, store=store, queue=MemoryQueue(down=True))
+    assert outcome.response.status == 202 and store.rows[body["id"]].status == records.QUEUED
+    assert "QueueFailed" in outcome.notes
+
+
+def test_dedupe_replays_the_first_answer_without_sending_again():
+    dedupe = MemoryDedupe()
+    _, body1, sender1 = run(dedupe=dedupe)
+    second, body2, sender2 = run(dedupe=dedupe)
+    assert body1 == body2 and len(sender1.sent) == 1 and sender2.sent == []
+    assert second.result == "replayed"
+
+
+def test_in_progress_is_409():
+    dedupe = MemoryDedupe()
+    key = idempotency_key(form_request(VALID).headers, VALID, "203.0.113.9")
+    dedupe.in_progress.add(key)
+    outcome, body, _ = run(dedupe=dedupe)
+    assert outcome.response.status == 409 and body["error"] == "in_progress"
+
+
+def test_idempotency_key_rules():
+    headers = {"idempotency-key": "abc"}
+    assert idempotency_key(headers, VALID, "1.1.1.1") == idempotency_key(headers, [], "1.1.1.1")
+    assert idempotency_key(headers, VALID, "1.1.1.1") != idempotency_key(headers, VALID, "2.2.2.2")
+    assert idempotency_key({}, VALID, "1.1.1.1") != idempotency_key({}, VALID[:2], "1.1.1.1")
+    field = [*VALID, ("_idempotency_key", "abc")]
+    assert idempotency_key({}, field, "1.1.1.1") == idempotency_key(headers, VALID, "1.1.1.1")
+    assert "taro" not in idempotency_key({}, VALID, "1.1.1.1")
+
+
+SHARED_IDS = Ids()
+
+
+def stored(store: MemoryStore, status: str) -> str:
+    _, body, _ = run(fail=THROTTLED, store=store, queue=MemoryQueue(), ids=SHARED_IDS)
+    store.rows[body["id"]] = records.StoredSubmission(
+        **{**store.rows[body["id"]].__dict__, "status": status}
+    )
+    return str(body["id"])
+
+
+def test_resend_sends_once_and_skips_done_ones():
+    store = MemoryStore()
+    sid = stored(store, records.QUEUED)
+    sender = RecordingSender()
+    assert resend(sid, settings(), store, sender, WHEN).result == "sent"
+    assert resend(sid, settings(), store, sender, WHEN).reason == "already_sent"
+    assert len(sender.sent) == 1 and store.rows[sid].status == records.SENT
+
+
+def test_resend_recomposes_the_same_message():
+    store = MemoryStore()
+    sid = stored(store, records.QUEUED)
+    sender = RecordingSender()
+    resend(sid, settings(), store, sender, WHEN)
+    raw = sender.sent[0].raw
+    assert b"X-Toiawase-Submission-Id: " + sid.encode() in raw
+    assert sender.sent[0].submission_id == sid
+
+
+def test_resend_transient_requeues_and_permanent_parks():
+    store = MemoryStore()
+    sid = stored(store, records.QUEUED)
+    with pytest.raises(RetryLater):
+        resend(sid, settings(), store, RecordingSender(fail=THROTTLED), WHEN)
+    assert store.rows[sid].status == records.QUEUED
+    assert resend(sid, settings(), store, RecordingSender(fail=REFUSED), WHEN).result == "failed"
+    assert store.rows[sid].status == records.FAILED
+
+
+def test_a_live_claim_blocks_a_second_sender_until_the_lease_expires():
+    store = MemoryStore()
+    sid = stored(store, records.QUEUED)
+    assert store.claim(sid, WHEN, 300)
+    sender = RecordingSender()
+    assert resend(sid, settings(), store, sender, WHEN).reason == "claimed_elsewhere"
+    assert resend(sid, settings(), store, sender, WHEN + timedelta(seconds=301)).result == "sent"
+    assert len(sender.sent) == 1
+
+
+def test_redrive_picks_failed_and_old_queued_but_received_only_on_request():
+    store = MemoryStore()
+    failed, queued, received, sent = (
+        stored(store, s) for s in (records.FAILED, records.QUEUED, records.RECEIVED, records.SENT)
+    )
+    later = WHEN + timedelta(minutes=10)
+    assert sorted(prepare_redrive(store, later)) == sorted([failed, queued])
+    assert store.rows[failed].status == records.QUEUED
+    assert store.rows[received].status == records.RECEIVED
+    assert received in prepare_redrive(store, later, include_received=True)
+    assert store.rows[sent].status == records.SENT
+    assert prepare_redrive(store, WHEN) == []  # nothing old enough, nothing failed left
+
+
+def test_payload_round_trip_keeps_order_and_unicode():
+    store = MemoryStore()
+    sid = stored(store, records.QUEUED)
+    submission, meta = records.decode_payload(store.rows[sid].payload)
+    assert [name for name, _ in submission.fields] == ["name", "email", "message"]
+    assert submission.name == "山田 太郎" and meta.submission_id == sid
+
+
+def test_feedback_parsing_and_precedence():
+    message = json.dumps(
+        {
+            "eventType": "Bounce",
+            "mail": {"tags": {"submission_id": ["a" * 32]}},
+            "bounce": {
+                "bounceType": "Permanent",
+                "bouncedRecipients": [{"emailAddress": "Owner@Example.com"}],
+            },
+        }
+    )
+    event = parse_ses_event(message)
+    assert (event.submission_id, event.new_status) == ("a" * 32, records.BOUNCED)
+    assert owner_inboxes_hit(event, ("owner@example.com",)) == ("Owner@Example.com",)
+    assert records.DELIVERED in statuses_it_may_replace(records.BOUNCED)
+    assert records.COMPLAINED not in statuses_it_may_replace(records.DELIVERED)
+    legacy = json.dumps(
+        {
+            "notificationType": "Delivery",
+            "mail": {},
+            "delivery": {"recipients": ["owner@example.com"]},
+        }
+    )
+    assert parse_ses_event(legacy).new_status == records.DELIVERED
