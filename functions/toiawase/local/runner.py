@@ -10,8 +10,9 @@ from typing import Any
 
 from toiawase.local.events import LocalContext
 from toiawase.local.sesbox import (
+    LOCAL_PORT,
     CapturedMail,
-    EmbeddedSes,
+    Mailbox,
     apply_local_env,
     start_embedded_ses,
 )
@@ -21,10 +22,10 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 @dataclass
 class LocalRunner:
-    """The submit handler, loaded once, plus the mailbox of what SES accepted."""
+    """The submit handler, loaded once, and what SES accepted (``ses`` is None with real SES)."""
 
     handler: Handler
-    ses: EmbeddedSes | None
+    ses: Mailbox | None
     _seen: int = field(default=0)
 
     def invoke(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[CapturedMail]]:
@@ -37,9 +38,10 @@ class LocalRunner:
         return result, new
 
 
-def start_runner(*, real_ses: bool = False) -> LocalRunner:
-    """Set local defaults, start embedded SES unless ``real_ses``, then import the handler."""
-    apply_local_env(embedded_ses=not real_ses)
+def start_runner(*, real_ses: bool = False, port: int = LOCAL_PORT) -> LocalRunner:
+    """Set the local defaults (for a dev server on ``port``), start embedded SES unless
+    ``real_ses``, then import the handler."""
+    apply_local_env(embedded_ses=not real_ses, port=port)
     ses = None if real_ses else start_embedded_ses()
     module = importlib.import_module("toiawase.handlers.submit")
     return LocalRunner(handler=module.lambda_handler, ses=ses)
