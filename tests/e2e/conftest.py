@@ -69,13 +69,25 @@ def browser_problem() -> str | None:
     return None
 
 
+def skip_or_fail(problem: str, *, module_level: bool = False) -> None:
+    """Outside CI, skip with the reason; with ``CI=true``, fail: CI must run the browser tests."""
+    if in_ci():
+        pytest.fail(f"CI=true, so the browser tests must run, but {problem}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {problem}", allow_module_level=module_level)
+
+
+def require_playwright() -> None:
+    """For test modules, before they import Playwright: skip (or fail in CI) without it."""
+    problem = browser_problem()
+    if problem is not None and "Playwright" in problem:
+        skip_or_fail(problem, module_level=True)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     problem = browser_problem()
     if problem is not None:
-        if in_ci():
-            pytest.fail(f"CI=true, so the browser tests must run, but {problem}", pytrace=False)
-        pytest.skip(f"browser tests skipped: {problem}")
+        skip_or_fail(problem)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

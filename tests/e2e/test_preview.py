@@ -13,13 +13,16 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DevServerProcess, screenshot
+from tests.e2e.conftest import DevServerProcess, require_playwright, screenshot
 from toiawase.local.devserver import DevServer, make_server
 from toiawase.local.preview import BODY_CSP, PAGE_CSP
 from toiawase.local.runner import LocalRunner
 from toiawase.local.sesbox import CapturedMail
+
+require_playwright()
+
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,12 @@ import json
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, Route, expect
 
-from tests.e2e.conftest import DevServerProcess
+from tests.e2e.conftest import DevServerProcess, require_playwright
+
+require_playwright()
+
+from playwright.sync_api import Page, Route, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
