@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test lint typecheck cfn unit bench sam-validate clean
+.PHONY: dev test lint typecheck cfn unit bench sam-validate screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "toiawase needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## dev: run the local endpoint on http://127.0.0.1:3000 with embedded SES (moto). SES=real sends through real SES.
+## dev: the local endpoint, the example site and the mail preview (/_mail) on http://127.0.0.1:3000,
+## with embedded SES (moto). SES=real sends through real SES.
 dev: $(STAMP)
 	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,)
 
@@ -35,6 +36,13 @@ cfn: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+## screenshots: run the browser tests (they must run, not skip) and refresh the README's screenshots.
+screenshots: $(STAMP)
+	CI=true $(BIN)/pytest tests/e2e
+	mkdir -p docs/screenshots
+	cp test-artifacts/form-filled.png docs/screenshots/form.png
+	cp test-artifacts/preview-message.png docs/screenshots/preview.png
+
 ## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3).
 sam-validate:
 	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
@@ -42,4 +50,4 @@ sam-validate:
 	$(SAM_VENV)/bin/sam validate --template template.yaml --region us-east-1 --lint
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache test-artifacts

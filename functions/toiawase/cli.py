@@ -1,4 +1,4 @@
-"""The ``toiawase`` command: ``dev`` (local endpoint) and ``invoke`` (run a sample event)."""
+"""The ``toiawase`` command: ``dev`` (local endpoint, site, mail preview) and ``invoke``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,23 @@ from pathlib import Path
 def _dev(args: argparse.Namespace) -> int:
     from toiawase.local.devserver import make_server, start_queue_drainer
     from toiawase.local.runner import start_runner
+    from toiawase.local.site import default_site_root
 
-    runner = start_runner(real_ses=args.real_ses)
-    server = make_server(runner, args.host, args.port)
-    start_queue_drainer(runner, sys.stdout)
+    site_root: Path | None = args.site if args.site is not None else default_site_root()
+    if site_root is not None and not site_root.is_dir():
+        print(f"toiawase dev: --site {site_root}: not a folder", file=sys.stderr)
+        return 2
+    # Bind first, so that the default origins and thank-you page name the port really bound.
+    server = make_server(None, args.host, args.port, site_root=site_root)
     host, port = args.host, server.server_port
+    server.runner = start_runner(real_ses=args.real_ses, port=port)
+    start_queue_drainer(server.runner, sys.stdout)
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     mode = "real SES (your AWS credentials)" if args.real_ses else "embedded SES (moto)"
-    print(f"toiawase dev: POST forms to http://{host}:{port}/submit  [{mode}]", flush=True)
+    print(f"toiawase dev: POST forms to {base}/submit  [{mode}]", flush=True)
+    if site_root is not None:
+        print(f"  site:          {base}/  (from {site_root})", flush=True)
+    print(f"  mail preview:  {base}/_mail", flush=True)
     print("Sent messages are printed here. Ctrl-C stops.", flush=True)
     try:
         server.serve_forever()
@@ -91,7 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     dev = commands.add_parser("dev", help="run the local endpoint with embedded SES")
     dev.add_argument("--host", default="127.0.0.1")
-    dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    dev.add_argument(
+        "--site",
+        type=Path,
+        default=None,
+        help="a folder of static files to serve at / (default: the example site, examples/site)",
+    )
     dev.add_argument(
         "--real-ses", action="store_true", help="send through real SES with your AWS credentials"
     )

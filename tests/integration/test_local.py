@@ -99,11 +99,14 @@ def test_dev_server_html_post_redirects_and_prints_the_mail(dev_server):
         {
             "Content-Type": "application/x-www-form-urlencoded",
             "Accept": "text/html,*/*;q=0.8",
-            "Origin": "http://127.0.0.1:3000",
+            "Origin": f"http://127.0.0.1:{dev_server.port}",
         },
     )
     assert response.status == 303
-    assert response.getheader("Location").startswith("http://127.0.0.1:3000/thanks.html?id=")
+    # The local defaults follow the port the dev server bound (--port 0 here).
+    assert response.getheader("Location").startswith(
+        f"http://127.0.0.1:{dev_server.port}/thanks.html?id="
+    )
     assert (
         dev_server.wait_for(r"^From:").strip()
         == "From:     山田 太郎 via Example Co <forms@example.com>"
@@ -117,11 +120,13 @@ def test_dev_server_html_post_redirects_and_prints_the_mail(dev_server):
 def test_dev_server_json_errors_and_cors(dev_server):
     response = dev_server.post(
         json.dumps({"email": "nope", "message": ""}).encode(),
-        {"Content-Type": "application/json", "Origin": "http://localhost:3000"},
+        {"Content-Type": "application/json", "Origin": f"http://localhost:{dev_server.port}"},
     )
     payload = json.loads(response.read())
     assert response.status == 422 and set(payload["fields"]) == {"email", "message"}
-    assert response.getheader("Access-Control-Allow-Origin") == "http://localhost:3000"
+    assert (
+        response.getheader("Access-Control-Allow-Origin") == f"http://localhost:{dev_server.port}"
+    )
 
 
 def test_invoke_prints_the_response_and_the_email():

@@ -1,38 +1,109 @@
-"""``toiawase dev``: the local endpoint on http://127.0.0.1:3000.
+"""``toiawase dev``: the local endpoint, the example site and the mail preview on one port.
 
-Each request becomes a real payload-2.0 event for the same Lambda handler that runs in AWS.
-SES is embedded (moto) unless ``--real-ses``; every message SES accepts is printed.
+Routes, in order:
+
+* ``/_mail…`` (GET): the mail preview (``toiawase.local.preview``), loopback clients only;
+* GET or HEAD of a file of the static site (the example site by default): the file;
+* everything else: a real payload-2.0 event for the same Lambda handler that runs in AWS, so
+  ``POST /submit`` and any API route added later work here without a change.
+
+SES is embedded (moto) unless ``--real-ses``; every message SES accepts is printed to the
+terminal and shown in the preview.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar, TextIO
+from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
-from toiawase.core.service import STATUS_PREFIX, SUBMIT_PATH
+from toiawase.local import preview, site
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
 from toiawase.local.sesbox import format_mail
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class DevServer(ThreadingHTTPServer):
+    """The dev server: the Lambda handler (once ``runner`` is set), a static site, the preview."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        runner: LocalRunner | None = None,
+        site_root: Path | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        super().__init__(address, DevRequestHandler)
+        self.runner = runner
+        self.site_root = site_root
+        self.out: TextIO = out if out is not None else sys.stdout
+        # One invocation at a time, like one Lambda container; the preview reads under it too.
+        self.lock = threading.Lock()
+
+    @property
+    def preview_hosts(self) -> frozenset[str] | None:
+        """``Host`` values the preview answers, or ``None`` for any (bound beyond loopback).
+
+        On a loopback address only loopback names are accepted, so a web page that rebinds its
+        own DNS name to 127.0.0.1 cannot read the captured mail.
+        """
+        host = str(self.server_address[0])
+        if not _is_loopback(host):
+            return None
+        port = self.server_address[1]
+        names = {*_LOOPBACK_NAMES, host if ":" not in host else f"[{host}]"}
+        return frozenset(f"{name}:{port}".lower() for name in names)
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
-    """Forwards API routes to the Lambda handler."""
+    """Routes one request to the preview, the static site or the Lambda handler."""
 
-    runner: ClassVar[LocalRunner]
-    out: ClassVar[TextIO] = sys.stdout
     server_version = "toiawase-dev"
+    server: DevServer
 
     def log_message(self, format: str, *args: object) -> None:
-        self.out.write(
-            f"{self.command} {self.path.split('?')[0]} -> {args[1] if len(args) > 1 else ''}\n"
-        )
+        # One line per request: method, path and status; no query string, headers or body
+        # (``log_error``'s messages can quote a malformed request line, so they are dropped).
+        if not format.startswith('"%s"') or len(args) < 2:
+            return
+        command = getattr(self, "command", None) or "?"
+        path = str(getattr(self, "path", "")).split("?")[0]
+        self.server.out.write(f"{command} {path} -> {args[1]}\n")
+        self.server.out.flush()
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _forward(self) -> None:
+        runner = self.server.runner
+        if runner is None:
+            self.send_error(503, "Starting up")
+            return
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_REQUEST_BYTES:
             self.send_error(413, "Request entity too large")
@@ -48,30 +119,65 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             source_ip=self.client_address[0],
             route_key=f"{self.command} {url.path}",
         )
-        result, mails = self.runner.invoke(event)
+        with self.server.lock:
+            result, mails = runner.invoke(event)
+        out = self.server.out
         for mail in mails:
-            self.out.write(format_mail(mail) + "\n")
-        self.out.flush()
+            out.write(format_mail(mail) + "\n")
+        out.flush()
         payload = result.get("body") or ""
         data = payload.encode("utf-8") if isinstance(payload, str) else b""
-        self.send_response(int(result["statusCode"]))
-        for name, value in (result.get("headers") or {}).items():
-            self.send_header(name, str(value))
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        self._send(int(result["statusCode"]), data, headers)
+
+    def _preview(self, path: str) -> None:
+        allowed = self.server.preview_hosts
+        if allowed is not None and (self.headers.get("host") or "").lower() not in allowed:
+            self.send_error(403, "The mail preview answers only on localhost")
+            return
+        if self.command not in ("GET", "HEAD"):
+            self.send_error(405, "The mail preview is read-only")
+            return
+        runner = self.server.runner
+        with self.server.lock:
+            mails = runner.ses.messages() if runner is not None and runner.ses is not None else None
+        page = preview.respond(path, mails)
+        self._send(page.status, page.body, page.headers)
+
+    def _static(self, path: str) -> bool:
+        """Serve ``path`` from the static site; False when the site has no such file."""
+        root = self.server.site_root
+        if root is None or self.command not in ("GET", "HEAD"):
+            return False
+        found = site.resolve(root, path)
+        if found is None:
+            return False
+        if isinstance(found, site.StaticRedirect):
+            self._send(301, b"", {"Location": found.location})
+            return True
+        data = found.path.read_bytes()
+        headers = {
+            "Content-Type": found.content_type,
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        }
+        self._send(200, data, headers)
+        return True
 
     def _route(self) -> None:
         path = urlsplit(self.path).path
-        if path.rstrip("/") == SUBMIT_PATH or path.startswith(STATUS_PREFIX):
+        if path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
+            self._preview(path)
+        elif not self._static(path):
             self._forward()
-        else:
-            self.send_error(404, "Not found")
 
-    do_POST = _route  # noqa: N815 - http.server's naming
+    do_GET = _route  # noqa: N815 - http.server's naming
+    do_HEAD = _route  # noqa: N815
+    do_POST = _route  # noqa: N815
+    do_PUT = _route  # noqa: N815
+    do_PATCH = _route  # noqa: N815
+    do_DELETE = _route  # noqa: N815
     do_OPTIONS = _route  # noqa: N815
-    do_GET = _route  # noqa: N815
 
 
 def start_queue_drainer(runner: LocalRunner, out: TextIO, interval: float = 2.0) -> threading.Event:
@@ -89,10 +195,16 @@ def start_queue_drainer(runner: LocalRunner, out: TextIO, interval: float = 2.0)
 
 
 def make_server(
-    runner: LocalRunner, host: str = "127.0.0.1", port: int = 3000
-) -> ThreadingHTTPServer:
-    """A dev server bound to ``host:port`` (port 0 picks a free one)."""
-    handler = type("BoundDevRequestHandler", (DevRequestHandler,), {"runner": runner})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    runner: LocalRunner | None,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    *,
+    site_root: Path | None = None,
+    out: TextIO | None = None,
+) -> DevServer:
+    """A dev server bound to ``host:port`` (port 0 picks a free one).
+
+    ``runner`` may be set later (``server.runner = …``): the CLI binds first, so that the local
+    defaults can name the port actually bound.
+    """
+    return DevServer((host, port), runner=runner, site_root=site_root, out=out)

@@ -13,8 +13,9 @@ from typing import Any
 from toiawase.local.drain import drain_once
 from toiawase.local.events import LocalContext
 from toiawase.local.sesbox import (
+    LOCAL_PORT,
     CapturedMail,
-    EmbeddedSes,
+    Mailbox,
     apply_local_env,
     start_embedded_ses,
 )
@@ -25,11 +26,12 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 @dataclass
 class LocalRunner:
-    """The API and retry handlers, loaded once, plus the mailbox of what SES accepted."""
+    """The API and retry handlers, loaded once, and what SES accepted (``ses`` is None with
+    real SES)."""
 
     handler: Handler
-    retry_handler: Handler | None
-    ses: EmbeddedSes | None
+    ses: Mailbox | None
+    retry_handler: Handler | None = None
     stack: LocalStack | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _seen: int = 0
@@ -61,10 +63,11 @@ class LocalRunner:
             return self._new_mail()
 
 
-def start_runner(*, real_ses: bool = False) -> LocalRunner:
-    """Set local defaults; with embedded services start moto (SES, DynamoDB, SQS, SNS) and
-    create the stack's tables and queues; then import the handlers."""
-    apply_local_env(embedded_ses=not real_ses)
+def start_runner(*, real_ses: bool = False, port: int = LOCAL_PORT) -> LocalRunner:
+    """Set the local defaults (for a dev server on ``port``); with embedded services start moto
+    (SES, DynamoDB, SQS, SNS) and create the stack's tables and queues; then import the
+    handlers."""
+    apply_local_env(embedded_ses=not real_ses, port=port)
     ses = None if real_ses else start_embedded_ses()
     stack = None if real_ses else create_local_stack()
     if stack is not None:

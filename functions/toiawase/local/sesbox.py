@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto's default account
+LOCAL_PORT = 3000
 LOCAL_ENV = {
     "SENDER_ADDRESS": "forms@example.com",
     "RECIPIENT_ADDRESSES": "owner@example.com",
@@ -31,9 +32,22 @@ FAKE_AWS = {
 }
 
 
-def apply_local_env(*, embedded_ses: bool) -> None:
-    """Fill in the contract's variables with local defaults where the caller set none."""
-    for key, value in LOCAL_ENV.items():
+def local_defaults(port: int = LOCAL_PORT) -> dict[str, str]:
+    """The local defaults for a dev server on ``port``: its own origins and thank-you page."""
+    return {
+        **LOCAL_ENV,
+        "ALLOWED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
+        "REDIRECT_URL": f"http://127.0.0.1:{port}/thanks.html",
+    }
+
+
+def apply_local_env(*, embedded_ses: bool, port: int = LOCAL_PORT) -> None:
+    """Fill in the contract's variables with local defaults where the caller set none.
+
+    ``port`` is the dev server's: the default origins and thank-you page follow it, so
+    ``toiawase dev --port 8080`` works without setting them (a value set by the caller wins).
+    """
+    for key, value in local_defaults(port).items():
         os.environ.setdefault(key, value)
     if embedded_ses:
         for key in list(os.environ):
@@ -70,6 +84,12 @@ class CapturedMail:
 
 class _Mock(Protocol):
     def stop(self) -> None: ...
+
+
+class Mailbox(Protocol):
+    """Where captured messages can be read: embedded SES, or a stand-in in tests."""
+
+    def messages(self) -> list[CapturedMail]: ...
 
 
 class EmbeddedSes:

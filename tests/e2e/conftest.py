@@ -1,0 +1,249 @@
+"""End-to-end fixtures: the real dev server (``toiawase dev --port 0``) and the system Chromium.
+
+The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (``playwright install`` needs
+the internet; this does not). Outside CI a missing browser or Playwright skips these tests with
+the reason; with ``CI=true`` it fails them: CI must prove the site works in a real browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CLI = str(Path(sys.executable).with_name("toiawase"))
+CHROMIUM = Path(os.environ.get("TOIAWASE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+CONTRACT_NAMES = (
+    "SENDER_ADDRESS",
+    "RECIPIENT_ADDRESSES",
+    "FEEDBACK_ADDRESS",
+    "ALLOWED_ORIGINS",
+    "REDIRECT_URL",
+    "SITE_NAME",
+    "SES_CONFIGURATION_SET",
+)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+def browser_problem() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        return (
+            f"no Chromium at {CHROMIUM} "
+            "(apt-get install -y chromium chromium-driver fonts-noto-cjk)"
+        )
+    return None
+
+
+def skip_or_fail(problem: str, *, module_level: bool = False) -> None:
+    """Outside CI, skip with the reason; with ``CI=true``, fail: CI must run the browser tests."""
+    if in_ci():
+        pytest.fail(f"CI=true, so the browser tests must run, but {problem}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {problem}", allow_module_level=module_level)
+
+
+def require_playwright() -> None:
+    """For test modules, before they import Playwright: skip (or fail in CI) without it."""
+    problem = browser_problem()
+    if problem is not None and "Playwright" in problem:
+        skip_or_fail(problem, module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    problem = browser_problem()
+    if problem is not None:
+        skip_or_fail(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Mailbox:
+    """The dev server's captured mail, read through its preview (``/_mail/messages.json``)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def _get(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.base_url + path, timeout=10) as response:
+            data: bytes = response.read()
+            return data
+
+    def entries(self) -> list[dict[str, Any]]:
+        entries = json.loads(self._get("/_mail/messages.json"))["messages"]
+        assert isinstance(entries, list)
+        return entries
+
+    def count(self) -> int:
+        return len(self.entries())
+
+    def message(self, number: int) -> EmailMessage:
+        parsed = message_from_bytes(self._get(f"/_mail/{number}/raw"), policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    def newest(self) -> EmailMessage:
+        return self.message(self.count())
+
+
+def text_body(message: EmailMessage) -> str:
+    """The text body with the wire's CRLF line ends as ``\n``."""
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content.replace("\r\n", "\n")
+
+
+def html_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content
+
+
+class DevServerProcess:
+    """``toiawase dev --port 0`` as ``make dev`` runs it, with the local defaults."""
+
+    def __init__(self) -> None:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "POWERTOOLS_")) and k not in CONTRACT_NAMES
+        }
+        env["PYTHONUNBUFFERED"] = "1"
+        self.process = subprocess.Popen(
+            [CLI, "dev", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.output: list[str] = []
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        first = self.wait_for(r"http://127\.0\.0\.1:\d+/submit", timeout=90)
+        match = re.search(r":(\d+)/submit", first)
+        assert match is not None
+        self.port = int(match.group(1))
+        self.wait_for(r"Ctrl-C stops")
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.mailbox = Mailbox(self.base_url)
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            self._lines.put(line)
+
+    def wait_for(self, pattern: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    raise AssertionError("dev server exited:\n" + "".join(self.output)) from None
+                continue
+            if re.search(pattern, line):
+                return line
+        raise AssertionError(f"no line matching {pattern!r} within {timeout}s")
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def dev_server(browser: Browser) -> Iterator[DevServerProcess]:
+    """Started only once a browser is there, so a skip costs nothing."""
+    server = DevServerProcess()
+    yield server
+    server.stop()
+
+
+def _page(browser: Browser, *, javascript: bool) -> Iterator[Page]:
+    context = browser.new_context(
+        java_script_enabled=javascript,
+        viewport={"width": 900, "height": 1000},
+        locale="ja-JP",
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the page: {errors}"
+
+
+@pytest.fixture
+def js_page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context with JavaScript on; any script error fails the test."""
+    yield from _page(browser, javascript=True)
+
+
+@pytest.fixture
+def nojs_page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context with JavaScript off, as some visitors (and crawlers) browse."""
+    yield from _page(browser, javascript=False)
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
+    """Save a screenshot under test-artifacts/ (kept by CI, ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    if full_page:
+        # Grow the viewport rather than use full_page=True: Chromium's full-page capture leaves
+        # out-of-process frames (the sandboxed HTML body) blank.
+        size = page.viewport_size
+        assert size is not None
+        height = int(page.evaluate("document.documentElement.scrollHeight"))
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.screenshot(path=str(path))
+        page.set_viewport_size(size)
+    else:
+        page.screenshot(path=str(path))
+    return path
