@@ -1,4 +1,5 @@
-"""The ``toiawase`` command: ``dev`` (local endpoint) and ``invoke`` (run a sample event)."""
+"""The ``toiawase`` command: ``dev`` (local endpoint), ``invoke`` (run a sample event) and
+``doctor`` (check that mail from a domain through SES will arrive)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,19 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    # Imported here, like the other commands' modules: no Lambda handler loads the doctor.
+    from toiawase.doctor.command import run
+
+    return run(args)
+
+
+def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    from toiawase.doctor.command import add_arguments
+
+    add_arguments(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toiawase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--real-ses", action="store_true", help="send through real SES with your AWS credentials"
     )
     invoke.set_defaults(func=_invoke)
+    doctor = commands.add_parser(
+        "doctor",
+        help="check SES and DNS for a sending domain: DKIM, MAIL FROM, SPF, DMARC, sandbox",
+        description="Check that mail from DOMAIN through Amazon SES will arrive. Exit 0 when "
+        "nothing fails, 1 when something does, 2 for a usage error.",
+    )
+    _doctor_arguments(doctor)
+    doctor.set_defaults(func=_doctor)
     return parser
 
 
