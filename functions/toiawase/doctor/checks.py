@@ -820,8 +820,10 @@ def check_dmarc(plan: Plan, dmarc: DmarcFacts) -> Finding:
             Section.DNS,
             title,
             Status.WARN,
-            f"no DMARC record for {dmarc.domain}: receivers apply no policy and send you no "
-            "reports, and large mailbox providers expect one.",
+            f"no DMARC record for {dmarc.domain}"
+            + (f" ({dmarc.error})" if dmarc.error else "")
+            + ": receivers apply no policy and send you no reports, and large mailbox "
+            "providers expect one.",
             (recommended, "(or the identity stack's DnsDmarc output)"),
         )
     if dmarc.state is DmarcState.INVALID:

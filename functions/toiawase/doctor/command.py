@@ -100,6 +100,7 @@ def normalize_sender(text: str, domain: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
     try:
+        # Syntax only: the doctor asks DNS about the domain itself.
         valid = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise UsageError(f"--sender {text!r}: {exc}") from exc

@@ -56,7 +56,12 @@ def _name(name: str) -> str:
 
 class DnsProbe:
     def __init__(self, resolver: dns.resolver.Resolver) -> None:
+        import checkdmarc.utils
+
         self._resolver = resolver
+        # checkdmarc caches answers for the whole process, keyed by name and type but not by
+        # nameserver; a probe must see the server it was pointed at, not an earlier probe's.
+        checkdmarc.utils.DNS_CACHE.clear()
 
     # plain lookups ----------------------------------------------------------------------
 
@@ -151,7 +156,11 @@ class DnsProbe:
                 ignore_unrelated_records=True,
             )
         except checkdmarc.dmarc.DMARCRecordNotFound:
-            return DmarcFacts(domain, DmarcState.MISSING)
+            # Receivers find no policy for a From domain that does not exist at all either;
+            # say which of the two it is.
+            gone = self.txt(domain).outcome is Outcome.NXDOMAIN
+            why = f"{domain} does not exist in DNS" if gone else ""
+            return DmarcFacts(domain, DmarcState.MISSING, error=why)
         except checkdmarc.dmarc.DMARCError as exc:
             # checkdmarc raises its base class for a failed lookup, and subclasses for records
             # that exist but are wrong (several, misplaced, with whitespace in front).
@@ -192,12 +201,6 @@ class DnsProbe:
     # everything a plan needs ---------------------------------------------------------------
 
     def gather(self, plan: Plan) -> DnsFacts:
-        import checkdmarc.utils
-
-        # checkdmarc caches answers for the whole process, keyed by name and type but not by
-        # nameserver; a run must see the server it was pointed at, not an earlier run's.
-        checkdmarc.utils.DNS_CACHE.clear()
-
         dkim = tuple(self.cname(f"{token}._domainkey.{plan.domain}") for token in plan.dkim_tokens)
         mail_from_mx = self.mx(plan.mail_from) if plan.mail_from else None
         mail_from_txt = self.txt(plan.mail_from) if plan.mail_from else None

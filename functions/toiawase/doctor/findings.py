@@ -85,7 +85,16 @@ class Report:
             f"toiawase doctor {self.domain}",
             f"  From domain {self.from_domain} · SES region {self.region} · DNS {self.nameserver}",
         ]
-        lines.extend(f"  note: {note}" for note in self.notes)
+        for note in self.notes:
+            lines.extend(
+                textwrap.wrap(
+                    note,
+                    width=width,
+                    initial_indent="  note: ",
+                    subsequent_indent="        ",
+                    break_on_hyphens=False,
+                )
+            )
         for section in Section:
             findings = [f for f in self.findings if f.section is section]
             if not findings:
