@@ -281,6 +281,7 @@ def test_the_terminal_report_is_readable(dns: LocalDns, moto_endpoint: str, monk
         (["good.example", "--sender", "not an address"], "--sender"),
         (["good.example", "--region", "moon"], "not an AWS region"),
         (["good.example", "--dkim-token", "a.b"], "--dkim-token"),
+        (["good.example", "--mail-from", "mail.other.example"], "subdomain of good.example"),
     ],
 )
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys):

@@ -114,3 +114,18 @@ def test_a_server_that_never_answers_is_an_error_not_an_exception():
         assert time.monotonic() - started < 5
     finally:
         silent.close()
+
+
+def test_a_checkdmarc_crash_costs_one_finding_not_the_report(probe: DnsProbe, monkeypatch):
+    import checkdmarc.dmarc
+    import checkdmarc.spf
+
+    def boom(*args, **kwargs):
+        raise KeyError("unexpected")
+
+    monkeypatch.setattr(checkdmarc.spf, "parse_spf_record", boom)
+    monkeypatch.setattr(checkdmarc.dmarc, "parse_dmarc_record", boom)
+    spf = probe.spf("probe.test", "v=spf1 -all")
+    assert spf.unanalysed == "KeyError: 'unexpected'" and spf.error == ""
+    dmarc = probe.dmarc("probe.test")
+    assert dmarc.state is DmarcState.ERROR and "KeyError" in dmarc.error

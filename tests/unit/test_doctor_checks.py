@@ -485,6 +485,14 @@ def test_an_spf_over_the_lookup_limit_fails():
     assert any("at most 10 DNS-querying terms" in f for f in finding.fix)
 
 
+def test_an_spf_record_that_could_not_be_analysed_is_not_checked():
+    record = "v=spf1 include:x.example ~all"
+    spf = SpfAnalysis(record, None, None, unanalysed="KeyError: 'x'")
+    found, _ = run(dns=good_dns(domain_txt=answer(DOMAIN, "TXT", record), spf=spf))
+    assert found["dns.spf"].status is Status.SKIP
+    assert "could not be analysed (KeyError" in found["dns.spf"].detail
+
+
 def test_plus_all_warns():
     record = "v=spf1 include:amazonses.com +all"
     found, _ = run(

@@ -772,8 +772,9 @@ def check_domain_spf(plan: Plan, txt: DnsAnswer[str], spf: SpfAnalysis | None) -
                 *(zone_line(plan.domain, "TXT", f'"{r}"') for r in records),
             ),
         )
-    if spf is None:
-        return _skip(id_, Section.DNS, title, "the SPF record was not analysed")
+    if spf is None or spf.unanalysed:
+        why = spf.unanalysed if spf else "not analysed"
+        return _skip(id_, Section.DNS, title, f'"{records[0]}" could not be analysed ({why})')
     lookups = spf.lookups
     if spf.error:
         if lookups is not None and lookups > SPF_LOOKUP_LIMIT:

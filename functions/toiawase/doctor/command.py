@@ -110,6 +110,13 @@ def normalize_sender(text: str, domain: str) -> str:
     return f"{valid.local_part}@{sender_domain}"
 
 
+def normalize_mail_from(text: str, domain: str) -> str:
+    mail_from = normalize_domain(text)
+    if not mail_from.endswith("." + domain):
+        raise UsageError(f"--mail-from {text}: SES needs a subdomain of {domain}")
+    return mail_from
+
+
 def parse_nameserver(text: str) -> tuple[str, int]:
     """``HOST``, ``HOST:PORT``, ``IPv6`` or ``[IPv6]:PORT`` → (IP address, port)."""
     text = text.strip()
@@ -146,12 +153,13 @@ def resolve_region(option: str | None) -> str:
     """``--region``, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region."""
     region = option or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
-        try:
-            import boto3
+        import boto3
+        from botocore.exceptions import BotoCoreError
 
+        try:
             region = boto3.session.Session().region_name
-        except Exception:  # a broken profile means "no region", which is said below
-            region = None
+        except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+            raise UsageError(f"AWS configuration: {exc}") from exc
     if not region:
         raise UsageError("no SES region: pass --region or set AWS_REGION")
     if not REGION.match(region):
@@ -172,7 +180,7 @@ def options_from(args: argparse.Namespace) -> Options:
         sender=normalize_sender(args.sender, domain) if args.sender else "",
         nameserver=parse_nameserver(args.nameserver) if args.nameserver else None,
         configuration_set=(args.configuration_set or "").strip(),
-        mail_from=normalize_domain(args.mail_from) if args.mail_from else "",
+        mail_from=normalize_mail_from(args.mail_from, domain) if args.mail_from else "",
         dkim_tokens=tokens,
         json=bool(args.json),
         timeout=float(args.timeout),
@@ -193,7 +201,13 @@ def diagnose(options: Options) -> int:
         resolver = make_resolver(host, port, options.timeout)
     except dns.resolver.NoResolverConfiguration as exc:
         raise UsageError(f"no system DNS configuration ({exc}); pass --nameserver") from exc
-    ses = SesProbe(make_client(options.region), options.region).gather(
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        client = make_client(options.region)
+    except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+        raise UsageError(f"AWS configuration: {exc}") from exc
+    ses = SesProbe(client, options.region).gather(
         options.domain, options.sender, options.configuration_set
     )
     plan = make_plan(

@@ -131,6 +131,10 @@ class DnsProbe:
                 error=str(exc.args[0]) if exc.args else type(exc).__name__,
                 warnings=tuple(getattr(exc, "warnings", ()) or ()),
             )
+        except Exception as exc:
+            # checkdmarc reads whatever the internet publishes; a record it chokes on must
+            # cost one "not checked", not the rest of the report.
+            return SpfAnalysis(record, None, None, unanalysed=f"{type(exc).__name__}: {exc}")
         return SpfAnalysis(
             record,
             lookups=parsed.get("dns_lookups"),
@@ -166,6 +170,8 @@ class DnsProbe:
             # that exist but are wrong (several, misplaced, with whitespace in front).
             state = DmarcState.ERROR if type(exc) is checkdmarc.dmarc.DMARCError else None
             return DmarcFacts(domain, state or DmarcState.INVALID, error=str(exc))
+        except Exception as exc:  # as for SPF: one unreadable answer, not a lost report
+            return DmarcFacts(domain, DmarcState.ERROR, error=f"{type(exc).__name__}: {exc}")
         record, location = str(query["record"]), str(query["location"])
         try:
             parsed = checkdmarc.dmarc.parse_dmarc_record(
@@ -175,6 +181,8 @@ class DnsProbe:
             return DmarcFacts(
                 domain, DmarcState.INVALID, record=record, location=location, error=str(exc)
             )
+        except Exception as exc:
+            return DmarcFacts(domain, DmarcState.ERROR, error=f"{type(exc).__name__}: {exc}")
         tags = parsed["tags"]
 
         def tag(name: str, default: str = "") -> str:

@@ -57,6 +57,7 @@ class SpfAnalysis:
     void_lookups: int | None
     error: str = ""  # empty when the record is valid
     warnings: tuple[str, ...] = ()
+    unanalysed: str = ""  # why the record could not be analysed at all (not its fault)
 
 
 class DmarcState(StrEnum):
