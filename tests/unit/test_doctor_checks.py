@@ -519,6 +519,7 @@ def test_dmarc_invalid_fails():
     found, _ = run(dns=good_dns(dmarc=broken))
     assert found["dns.dmarc"].status is Status.FAIL
     assert "Multiple DMARC" in found["dns.dmarc"].detail
+    assert "receivers ignore the unusable DMARC record" in found["verdict.alignment"].detail
 
 
 def test_dmarc_without_rua_warns_and_inherited_policy_is_named():

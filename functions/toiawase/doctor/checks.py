@@ -963,11 +963,12 @@ def verdict_alignment(
 
     if not dkim_words.startswith("via") and dkim is not None:
         dkim_words = "not via DKIM: " + dkim_words
-    caveat = (
-        " (there is no DMARC record yet; this is what receivers will find once there is)"
-        if dmarc.state is DmarcState.MISSING
-        else ""
-    )
+    caveat = {
+        DmarcState.MISSING: " (there is no DMARC record yet; this is what receivers will find "
+        "once there is)",
+        DmarcState.INVALID: " (receivers ignore the unusable DMARC record; this is what they "
+        "will find once it is fixed)",
+    }.get(dmarc.state, "")
     if dkim and spf:
         status, words = Status.PASS, f"DMARC passes {dkim_words} and {spf_words}"
     elif dkim:
