@@ -43,11 +43,15 @@ screenshots: $(STAMP)
 	cp test-artifacts/form-filled.png docs/screenshots/form.png
 	cp test-artifacts/preview-message.png docs/screenshots/preview.png
 
-## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3).
+## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3),
+## for template.yaml and every infra/*.yaml (plain CloudFormation such as infra/identity.yaml needs no Transform).
+SAM_TEMPLATES := template.yaml $(wildcard infra/*.yaml)
 sam-validate:
 	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
-	$(SAM_VENV)/bin/sam validate --template template.yaml --region us-east-1
-	$(SAM_VENV)/bin/sam validate --template template.yaml --region us-east-1 --lint
+	set -e; for template in $(SAM_TEMPLATES); do \
+		$(SAM_VENV)/bin/sam validate --template $$template --region us-east-1; \
+		$(SAM_VENV)/bin/sam validate --template $$template --region us-east-1 --lint; \
+	done
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache test-artifacts

@@ -1,4 +1,6 @@
-"""The ``toiawase`` command: ``dev`` (local endpoint, site, mail preview) and ``invoke``."""
+"""The ``toiawase`` command: ``dev`` (local endpoint, site, mail preview), ``invoke`` (run a
+sample event), ``redrive`` (send held submissions again) and ``doctor`` (check that mail from a
+domain through SES will arrive)."""
 
 from __future__ import annotations
 
@@ -96,6 +98,19 @@ def _redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    # Imported here, like the other commands' modules: no Lambda handler loads the doctor.
+    from toiawase.doctor.command import run
+
+    return run(args)
+
+
+def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    from toiawase.doctor.command import add_arguments
+
+    add_arguments(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toiawase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also resend submissions stuck in 'received' (SES may have accepted them already)",
     )
     redrive.set_defaults(func=_redrive)
+    doctor = commands.add_parser(
+        "doctor",
+        help="check SES and DNS for a sending domain: DKIM, MAIL FROM, SPF, DMARC, sandbox",
+        description="Check that mail from DOMAIN through Amazon SES will arrive. Exit 0 when "
+        "nothing fails, 1 when something does, 2 for a usage error.",
+    )
+    _doctor_arguments(doctor)
+    doctor.set_defaults(func=_doctor)
     return parser
 
 
