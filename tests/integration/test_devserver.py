@@ -271,7 +271,9 @@ def test_local_defaults_follow_the_port_unless_set(monkeypatch):
     environ: dict[str, str] = {"REDIRECT_URL": "https://www.example.com/thanks/"}
     monkeypatch.setattr(os, "environ", environ)
     sesbox.apply_local_env(embedded_ses=False, port=8080)
-    assert environ["ALLOWED_ORIGINS"] == "http://127.0.0.1:8080,http://localhost:8080"
+    assert environ["ALLOWED_ORIGINS"] == (
+        "http://127.0.0.1:8080,http://localhost:8080,https://www.example.com"
+    )
     assert environ["REDIRECT_URL"] == "https://www.example.com/thanks/"  # the user's own wins
     assert sesbox.local_defaults()["REDIRECT_URL"] == "http://127.0.0.1:3000/thanks.html"
 

@@ -21,7 +21,24 @@ ENV_NAMES = (
     "REDIRECT_URL",
     "SITE_NAME",
     "SES_CONFIGURATION_SET",
+    # Abuse defences (README, "Security"); every one has a safe default.
+    "MISSING_ORIGIN",
+    "HONEYPOT_FIELD",
+    "RATE_LIMITS",
+    "MAX_LINKS",
+    "BLOCKED_PHRASES",
+    "CAPTCHA_PROVIDER",
+    "CAPTCHA_MIN_SCORE",
+    "CAPTCHA_ON_OUTAGE",
 )
+CAPTCHA_PROVIDERS = ("turnstile", "hcaptcha", "recaptcha-v2", "recaptcha-v3")
+# The field each widget adds to the form it protects.
+CAPTCHA_TOKEN_FIELDS = {
+    "turnstile": "cf-turnstile-response",
+    "hcaptcha": "h-captcha-response",
+    "recaptcha-v2": "g-recaptcha-response",
+    "recaptcha-v3": "g-recaptcha-response",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,40 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class RateLimits:
+    """Submissions allowed per window; 0 switches a limit off. A person never meets these."""
+
+    client_minute: int = 5
+    client_day: int = 50
+    form_minute: int = 60
+    form_day: int = 1_000
+
+
+@dataclass(frozen=True)
+class Defences:
+    """The abuse defences' configuration."""
+
+    missing_origin: str = "reject"  # or "allow": requests with neither Origin nor Referer
+    honeypot_field: str = "_gotcha"
+    rate_limits: RateLimits = field(default_factory=RateLimits)
+    max_links: int = 5
+    blocked_phrases: tuple[str, ...] = ()
+    captcha_provider: str | None = None
+    captcha_min_score: float = 0.5
+    captcha_on_outage: str = "reject"  # or "accept"
+
+    @property
+    def captcha_field(self) -> str | None:
+        return CAPTCHA_TOKEN_FIELDS.get(self.captcha_provider or "")
+
+    @property
+    def control_fields(self) -> frozenset[str]:
+        """Fields never copied into the email, besides those starting with ``_``."""
+        names = {self.honeypot_field, *CAPTCHA_TOKEN_FIELDS.values()}
+        return frozenset(names)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated configuration. Addresses are ASCII (IDN domains in punycode), ready for SES."""
 
@@ -53,6 +104,7 @@ class Settings:
     site_name: str
     configuration_set: str | None
     limits: Limits = field(default_factory=Limits)
+    defences: Defences = field(default_factory=Defences)
 
 
 def normalize_origin(value: str) -> str | None:
@@ -125,6 +177,7 @@ def _load(values: tuple[str, ...]) -> Settings:
     if redirect is not None and normalize_origin(redirect) is None:
         problems.append("REDIRECT_URL must be an absolute http(s) URL")
     site_name = " ".join(raw["SITE_NAME"].split()) or "Website"
+    defences = _defences(raw, problems)
     if problems:
         raise ConfigError("; ".join(problems))
     return Settings(
@@ -135,4 +188,50 @@ def _load(values: tuple[str, ...]) -> Settings:
         redirect_url=redirect,
         site_name=site_name[:80],
         configuration_set=raw["SES_CONFIGURATION_SET"].strip() or None,
+        defences=defences,
+    )
+
+
+def _choice(raw: dict[str, str], name: str, allowed: tuple[str, ...], problems: list[str]) -> str:
+    value = raw[name].strip().lower() or allowed[0]
+    if value not in allowed:
+        problems.append(f"{name} must be one of {', '.join(allowed)}")
+        return allowed[0]
+    return value
+
+
+def _defences(raw: dict[str, str], problems: list[str]) -> Defences:
+    limits: dict[str, int] = {}
+    for item in _split(raw["RATE_LIMITS"]):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in RateLimits.__dataclass_fields__ or not value.strip().isdigit():
+            problems.append(
+                "RATE_LIMITS: use client_minute=5,client_day=50,form_minute=60,form_day=1000"
+            )
+            continue
+        limits[key] = int(value)
+    max_links = raw["MAX_LINKS"].strip() or "5"
+    if not max_links.isdigit():
+        problems.append("MAX_LINKS must be a whole number (0 allows no links)")
+        max_links = "5"
+    provider = raw["CAPTCHA_PROVIDER"].strip().lower() or None
+    if provider is not None and provider not in CAPTCHA_PROVIDERS:
+        problems.append(f"CAPTCHA_PROVIDER must be one of {', '.join(CAPTCHA_PROVIDERS)}")
+        provider = None
+    try:
+        min_score = float(raw["CAPTCHA_MIN_SCORE"].strip() or "0.5")
+    except ValueError:
+        problems.append("CAPTCHA_MIN_SCORE must be a number from 0 to 1")
+        min_score = 0.5
+    honeypot = raw["HONEYPOT_FIELD"].strip() or "_gotcha"
+    return Defences(
+        missing_origin=_choice(raw, "MISSING_ORIGIN", ("reject", "allow"), problems),
+        honeypot_field=honeypot,
+        rate_limits=RateLimits(**limits),
+        max_links=int(max_links),
+        blocked_phrases=tuple(p.casefold() for p in _split(raw["BLOCKED_PHRASES"])),
+        captcha_provider=provider,
+        captcha_min_score=min(max(min_score, 0.0), 1.0),
+        captcha_on_outage=_choice(raw, "CAPTCHA_ON_OUTAGE", ("reject", "accept"), problems),
     )

@@ -7,6 +7,7 @@ learns which AWS service (or which library) is behind it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -34,6 +35,14 @@ class StoreUnavailable(Exception):
 
 class QueueUnavailable(Exception):
     """The retry queue could not take a message."""
+
+
+class LimiterUnavailable(Exception):
+    """The rate-limit counters could not be read or written."""
+
+
+class CaptchaUnavailable(Exception):
+    """The captcha provider did not answer in time, or answered with an error."""
 
 
 class InProgress(Exception):
@@ -87,6 +96,29 @@ class Deduplicator(Protocol):
     """Runs ``work`` once per key within a window; a repeat gets the first result."""
 
     def once(self, key: str, work: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]: ...
+
+
+class RateLimiter(Protocol):
+    """Atomic counters that expire."""
+
+    def hit(self, key: str, expires_at: int) -> int:
+        """Add one to ``key`` and return the new count; raise ``LimiterUnavailable``."""
+
+
+@dataclass(frozen=True)
+class CaptchaVerdict:
+    """What the captcha provider said about one token."""
+
+    success: bool
+    score: float | None = None
+    codes: tuple[str, ...] = ()
+
+
+class CaptchaVerifier(Protocol):
+    """Asks the provider whether a widget's token is good."""
+
+    def verify(self, token: str, remote_ip: str) -> CaptchaVerdict:
+        """Raise ``CaptchaUnavailable`` on a timeout, a 5xx or an unreadable answer."""
 
 
 class Alerts(Protocol):

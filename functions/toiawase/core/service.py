@@ -24,9 +24,13 @@ from toiawase.core.idempotency import idempotency_key
 from toiawase.core.negotiate import wants_json
 from toiawase.core.parse import parse_body, parse_content_type
 from toiawase.core.ports import (
+    CaptchaUnavailable,
+    CaptchaVerifier,
     Deduplicator,
     InProgress,
+    LimiterUnavailable,
     QueueUnavailable,
+    RateLimiter,
     RetryQueue,
     Sender,
     SendFailed,
@@ -34,6 +38,7 @@ from toiawase.core.ports import (
     SubmissionStore,
 )
 from toiawase.core.redirect import request_origin, safe_redirect
+from toiawase.core.screening import check_content, check_origin, rate_buckets
 from toiawase.core.submission import Submission, validate_submission
 
 SUBMIT_PATH = "/submit"
@@ -50,6 +55,8 @@ class Dependencies:
     store: SubmissionStore | None = None
     queue: RetryQueue | None = None
     dedupe: Deduplicator | None = None
+    limiter: RateLimiter | None = None
+    captcha: CaptchaVerifier | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,10 @@ class Outcome:
     reason: str | None = None
     submission_id: str | None = None
     notes: tuple[str, ...] = field(default=())
+
+
+class ScreeningUnavailable(Exception):
+    """A defence could not decide (captcha provider down) and the policy is to refuse."""
 
 
 class NotAccepted(Exception):
@@ -140,32 +151,44 @@ def cors_headers(request: HttpRequest, settings: Settings, method: str) -> dict[
 def submit(
     request: HttpRequest, settings: Settings, deps: Dependencies, json_client: bool
 ) -> Outcome:
-    """Validate, keep, compose and send one submission; answer what really happened."""
+    """Screen, validate, keep, compose and send one submission; answer what really happened."""
     page_url = request.header("referer")
     back_url = (
         page_url if page_url and normalize_origin(page_url) in settings.allowed_origins else None
     )
+    defences = settings.defences
+    notes: list[str] = []
+
+    def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
+        response = (
+            answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
+            if json_client
+            else answers.error_html(exc.status, exc.message, exc.fields, back_url, headers)
+        )
+        return Outcome(response, "rejected", exc.code, None, tuple(notes))
+
+    try:
+        check_origin(request, settings)
+    except InputError as exc:
+        return refuse(exc)
+    if deps.limiter is not None:
+        retry_after = _rate_limited(request, settings, deps.limiter, notes)
+        if retry_after is not None:
+            message = f"Too many submissions. Please try again in {retry_after} seconds."
+            return refuse(
+                InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)}
+            )
     try:
         _, pairs = parse_body(request.header("content-type"), request.body, settings.limits)
-        submission = validate_submission(pairs, settings.limits)
-    except InputError as exc:
-        response = (
-            answers.error_json(exc.status, exc.code, exc.message, exc.fields)
-            if json_client
-            else answers.error_html(exc.status, exc.message, exc.fields, back_url)
+        submission = validate_submission(
+            pairs, settings.limits, defences.honeypot_field, defences.control_fields
         )
-        return Outcome(response, "rejected", exc.code)
+    except InputError as exc:
+        return refuse(exc)
 
     redirect_to = safe_redirect(
         submission.next_url, settings.allowed_origins, settings.redirect_url, page_url
     )
-    if submission.honeypot_filled:
-        # Bots get the normal answer so they learn nothing; nothing is sent.
-        sid = deps.new_id()
-        response = _success(json_client, sid, records.SENT, redirect_to)
-        return Outcome(response, "spam", "honeypot", sid)
-
-    notes: list[str] = []
     meta = SubmissionMeta(
         submission_id="",  # set inside the unit of work, so a replay keeps the first id
         received_at=request.received_at,
@@ -173,8 +196,23 @@ def submit(
         origin=request_origin(request.header("origin"), page_url),
         client_ip=request.source_ip,
     )
+    if submission.honeypot_filled:
+        # Bots get the normal answer so they learn nothing; nothing is sent, but the
+        # submission is kept as "spam" so the owner can review a false positive.
+        sid = deps.new_id()
+        _keep_spam(submission, meta, sid, deps.store, notes)
+        response = _success(json_client, sid, records.SENT, redirect_to)
+        return Outcome(response, "spam", "honeypot", sid, tuple(notes))
+    try:
+        check_content(submission, defences)
+    except InputError as exc:
+        return refuse(exc)
+    token = _captcha_token(pairs, defences.captcha_field)
 
     def work() -> Mapping[str, Any]:
+        # Inside the deduplicated unit: a repeat of an accepted post is answered from the first
+        # without presenting its (single-use) captcha token to the provider again.
+        _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
         return accept(submission, meta, settings, deps, notes)
 
     try:
@@ -183,6 +221,11 @@ def submit(
             result = deps.dedupe.once(key, work)
         else:
             result = work()
+    except InputError as exc:
+        return refuse(exc)
+    except ScreeningUnavailable:
+        message = "The spam check is not answering, so your message was not sent. Please try again."
+        return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
     except NotAccepted as exc:
         message = f"{exc.message} Reference: {exc.submission_id}."
         extra = {"Retry-After": "60"} if exc.status == 503 else {}
@@ -204,8 +247,103 @@ def submit(
     sid, status = str(result["id"]), str(result["status"])
     response = _success(json_client, sid, status, redirect_to)
     # When the work did not run here, this is the first request's answer, replayed.
-    kind = str(result.get("outcome", status)) if notes else "replayed"
+    ran = "Accepted" in notes
+    kind = str(result.get("outcome", status)) if ran else "replayed"
     return Outcome(response, kind, result.get("reason"), sid, tuple(notes))
+
+
+def _rate_limited(
+    request: HttpRequest, settings: Settings, limiter: RateLimiter, notes: list[str]
+) -> int | None:
+    """Seconds to wait when a limit is exceeded; None to go on. Fails open: an outage of the
+    counters must not turn real submissions away (the stage throttling still bounds abuse)."""
+    now = request.received_at
+    wait = 0
+    try:
+        for bucket in rate_buckets(request.source_ip, settings.defences, now):
+            if limiter.hit(bucket.key, bucket.resets_at) > bucket.limit:
+                wait = max(wait, bucket.resets_at - int(now.timestamp()))
+    except LimiterUnavailable:
+        notes.append("RateLimiterFailed")
+        return None
+    if wait:
+        notes.append("RateLimited")
+        return max(wait, 1)
+    return None
+
+
+def _captcha_token(pairs: list[tuple[str, str]], field_name: str | None) -> str:
+    if field_name is None:
+        return ""
+    return next((v.strip() for k, v in pairs if k == field_name and v.strip()), "")
+
+
+def _check_captcha(
+    token: str,
+    remote_ip: str,
+    settings: Settings,
+    verifier: CaptchaVerifier | None,
+    notes: list[str],
+) -> None:
+    defences = settings.defences
+    if defences.captcha_provider is None:
+        return
+    failed = InputError(
+        422,
+        "captcha_failed",
+        "The spam check did not pass. Please complete it again and resend.",
+        {"captcha": "did not pass; please complete it again"},
+    )
+    if not token:
+        notes.append("CaptchaMissing")
+        raise InputError(
+            422,
+            "captcha_failed",
+            "Please complete the spam check before sending.",
+            {"captcha": "is required"},
+        )
+    if verifier is None:
+        raise ConfigError("CAPTCHA_PROVIDER is set but no verifier is configured")
+    try:
+        verdict = verifier.verify(token, remote_ip)
+    except CaptchaUnavailable:
+        notes.append("CaptchaUnavailable")
+        if defences.captcha_on_outage == "accept":
+            return
+        raise ScreeningUnavailable() from None
+    if not verdict.success:
+        notes.append("CaptchaFailed")
+        raise failed
+    if (
+        defences.captcha_provider == "recaptcha-v3"
+        and (verdict.score or 0.0) < defences.captcha_min_score
+    ):
+        notes.append("CaptchaLowScore")
+        raise failed
+
+
+def _keep_spam(
+    submission: Submission,
+    meta: SubmissionMeta,
+    sid: str,
+    store: SubmissionStore | None,
+    notes: list[str],
+) -> None:
+    if store is None:
+        return
+    meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
+    try:
+        store.create(
+            records.StoredSubmission(
+                submission_id=sid,
+                status=records.SPAM,
+                created_at=meta.received_at,
+                updated_at=meta.received_at,
+                payload=records.encode_payload(submission, meta),
+            )
+        )
+    except StoreUnavailable:
+        notes.append("StoreFailed")
 
 
 def accept(

@@ -40,8 +40,16 @@ def _group(pairs: Pairs) -> dict[str, list[str]]:
     return grouped
 
 
-def validate_submission(pairs: Pairs, limits: Limits) -> Submission:
-    """Check the contract's fields and limits; raise a 422 ``InputError`` naming every problem."""
+def validate_submission(
+    pairs: Pairs,
+    limits: Limits,
+    honeypot_field: str = HONEYPOT_FIELD,
+    control_fields: frozenset[str] = frozenset(),
+) -> Submission:
+    """Check the contract's fields and limits; raise a 422 ``InputError`` naming every problem.
+
+    ``control_fields`` (the honeypot, captcha tokens) are never listed in the email.
+    """
     grouped = _group(pairs)
     errors: dict[str, str] = {}
 
@@ -82,12 +90,12 @@ def validate_submission(pairs: Pairs, limits: Limits) -> Submission:
         errors["_subject"] = f"is longer than {limits.max_subject_chars} characters"
 
     next_url = (single("_next") or "").strip() or None
-    honeypot = any(v.strip() for v in grouped.get(HONEYPOT_FIELD, []))
+    honeypot = any(v.strip() for v in grouped.get(honeypot_field, []))
 
     fields: list[tuple[str, tuple[str, ...]]] = []
     total = 0
     for field_name, values in grouped.items():
-        if field_name.startswith("_"):
+        if field_name.startswith("_") or field_name in control_fields:
             continue
         cleaned = tuple(clean_body_text(v) for v in values)
         limit = limits.max_message_chars if field_name == "message" else limits.max_value_chars

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
-from toiawase.core.ports import Alerts, RetryQueue, Sender, SubmissionStore
+from toiawase.core.ports import (
+    Alerts,
+    CaptchaVerifier,
+    RateLimiter,
+    RetryQueue,
+    Sender,
+    SubmissionStore,
+)
 from toiawase.core.service import Dependencies
 
 if TYPE_CHECKING:
@@ -25,6 +32,11 @@ IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 RETRY_QUEUE_URL = "RETRY_QUEUE_URL"
 ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN"
 RETENTION_DAYS = "RETENTION_DAYS"
+RATE_LIMIT_TABLE = "RATE_LIMIT_TABLE"
+CAPTCHA_PROVIDER = "CAPTCHA_PROVIDER"
+CAPTCHA_SECRET_PARAMETER = "CAPTCHA_SECRET_PARAMETER"  # noqa: S105 - a variable name
+CAPTCHA_SECRET_ARN = "CAPTCHA_SECRET_ARN"  # noqa: S105 - a variable name
+CAPTCHA_VERIFY_URL = "CAPTCHA_VERIFY_URL"
 
 
 def new_submission_id() -> str:
@@ -60,6 +72,39 @@ def _alerts(topic: str) -> Alerts:
     return SnsAlerts(aws.client("sns"), topic)
 
 
+@cache
+def _limiter(table: str) -> RateLimiter:
+    from toiawase.adapters.ratelimit import DynamoRateLimiter
+
+    return DynamoRateLimiter(aws.client("dynamodb"), table)
+
+
+@cache
+def _captcha(provider: str, parameter: str, secret_arn: str, url: str) -> CaptchaVerifier:
+    from toiawase.adapters.captcha import HttpCaptchaVerifier, secret_from_parameters
+
+    return HttpCaptchaVerifier(
+        provider, secret_from_parameters(parameter or None, secret_arn or None), url or None
+    )
+
+
+def limiter(env: Mapping[str, str]) -> RateLimiter | None:
+    table = env.get(RATE_LIMIT_TABLE, "").strip()
+    return _limiter(table) if table else None
+
+
+def captcha(env: Mapping[str, str]) -> CaptchaVerifier | None:
+    provider = env.get(CAPTCHA_PROVIDER, "").strip().lower()
+    if not provider:
+        return None
+    return _captcha(
+        provider,
+        env.get(CAPTCHA_SECRET_PARAMETER, "").strip(),
+        env.get(CAPTCHA_SECRET_ARN, "").strip(),
+        env.get(CAPTCHA_VERIFY_URL, "").strip(),
+    )
+
+
 def store(env: Mapping[str, str]) -> SubmissionStore | None:
     table = env.get(SUBMISSIONS_TABLE, "").strip()
     days = int(env.get(RETENTION_DAYS, "30") or "30")
@@ -88,6 +133,8 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         store=store(env),
         queue=queue(env),
         dedupe=dedupe(env),
+        limiter=limiter(env),
+        captcha=captcha(env),
     )
 
 

@@ -32,11 +32,17 @@ FAKE_AWS = {
 }
 
 
+SAMPLE_EVENTS_ORIGIN = "https://www.example.com"
+
+
 def local_defaults(port: int = LOCAL_PORT) -> dict[str, str]:
-    """The local defaults for a dev server on ``port``: its own origins and thank-you page."""
+    """The local defaults for a dev server on ``port``: its own origins and thank-you page,
+    plus ``https://www.example.com``, the site the sample events in ``events/`` come from."""
     return {
         **LOCAL_ENV,
-        "ALLOWED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
+        "ALLOWED_ORIGINS": (
+            f"http://127.0.0.1:{port},http://localhost:{port},{SAMPLE_EVENTS_ORIGIN}"
+        ),
         "REDIRECT_URL": f"http://127.0.0.1:{port}/thanks.html",
     }
 
