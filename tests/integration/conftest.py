@@ -129,6 +129,9 @@ def durable(submit_module, ses, monkeypatch, request) -> Iterator[Durable]:
     stack = create_local_stack(prefix, max_receive_count=getattr(request, "param", 8))
     for key, value in stack.env().items():
         monkeypatch.setenv(key, value)
+    # Bursts from one test client would meet the (deliberately low) default limits; the
+    # rate-limit tests set their own.
+    monkeypatch.setenv("RATE_LIMITS", "client_minute=0,client_day=0,form_minute=0,form_day=0")
     modules = {
         name: importlib.import_module(f"toiawase.handlers.{name}")
         for name in ("submit", "retry", "feedback")

@@ -36,8 +36,20 @@ def statements() -> list[dict[str, Any]]:
             assert isinstance(policy, dict) and "Statement" in policy, (
                 "only inline statements, no managed or SAM policy templates"
             )
-            found.extend(policy["Statement"])
+            found.extend(_unwrap(policy["Statement"]))
     return found
+
+
+def _unwrap(items: list[Any]) -> list[dict[str, Any]]:
+    """Statements, with each ``Fn::If`` replaced by its branches (``AWS::NoValue`` dropped)."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if "Fn::If" in item:
+            branches = item["Fn::If"][1:]
+            out.extend(b for b in branches if b != {"Ref": "AWS::NoValue"})
+        else:
+            out.append(item)
+    return out
 
 
 def test_cfn_lint_is_clean():
@@ -162,12 +174,24 @@ def test_status_route_and_least_privilege_per_function():
     assert submit["Events"]["Status"]["Properties"]["Path"] == "/submissions/{id}"
     for function in functions().values():
         for policy in function["Properties"].get("Policies", []):
-            for statement in policy["Statement"]:
+            for statement in _unwrap(policy["Statement"]):
                 assert statement["Resource"] != "*" and "*" not in _list(statement["Resource"])
                 for action in _list(statement["Action"]):
                     assert "*" not in action, action
-    feedback = RESOURCES["FeedbackFunction"]["Properties"]["Policies"][0]["Statement"]
+    feedback = _unwrap(RESOURCES["FeedbackFunction"]["Properties"]["Policies"][0]["Statement"])
     assert {a for s in feedback for a in _list(s["Action"])} == {
         "dynamodb:UpdateItem",
         "sns:Publish",
     }
+
+
+def test_captcha_secret_access_is_scoped_and_only_when_configured():
+    submit = _unwrap(RESOURCES["SubmitFunction"]["Properties"]["Policies"][0]["Statement"])
+    by_sid = {s["Sid"]: s for s in submit}
+    assert by_sid["ReadCaptchaSecretParameter"]["Action"] == "ssm:GetParameter"
+    assert "CaptchaSecretParameter" in json.dumps(by_sid["ReadCaptchaSecretParameter"]["Resource"])
+    assert by_sid["ReadCaptchaSecret"]["Resource"] == {"Ref": "CaptchaSecretArn"}
+    assert by_sid["CountForRateLimits"]["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}
+    raw = RESOURCES["SubmitFunction"]["Properties"]["Policies"][0]["Statement"]
+    conditions = {item["Fn::If"][0] for item in raw if "Fn::If" in item}
+    assert conditions == {"HasCaptchaParameter", "HasCaptchaSecret"}

@@ -37,6 +37,7 @@ CAPTCHA_PROVIDER = "CAPTCHA_PROVIDER"
 CAPTCHA_SECRET_PARAMETER = "CAPTCHA_SECRET_PARAMETER"  # noqa: S105 - a variable name
 CAPTCHA_SECRET_ARN = "CAPTCHA_SECRET_ARN"  # noqa: S105 - a variable name
 CAPTCHA_VERIFY_URL = "CAPTCHA_VERIFY_URL"
+CAPTCHA_TIMEOUT_SECONDS = "CAPTCHA_TIMEOUT_SECONDS"
 
 
 def new_submission_id() -> str:
@@ -80,11 +81,16 @@ def _limiter(table: str) -> RateLimiter:
 
 
 @cache
-def _captcha(provider: str, parameter: str, secret_arn: str, url: str) -> CaptchaVerifier:
+def _captcha(
+    provider: str, parameter: str, secret_arn: str, url: str, timeout: float
+) -> CaptchaVerifier:
     from toiawase.adapters.captcha import HttpCaptchaVerifier, secret_from_parameters
 
     return HttpCaptchaVerifier(
-        provider, secret_from_parameters(parameter or None, secret_arn or None), url or None
+        provider,
+        secret_from_parameters(parameter or None, secret_arn or None),
+        url or None,
+        timeout,
     )
 
 
@@ -102,6 +108,7 @@ def captcha(env: Mapping[str, str]) -> CaptchaVerifier | None:
         env.get(CAPTCHA_SECRET_PARAMETER, "").strip(),
         env.get(CAPTCHA_SECRET_ARN, "").strip(),
         env.get(CAPTCHA_VERIFY_URL, "").strip(),
+        float(env.get(CAPTCHA_TIMEOUT_SECONDS, "") or "3"),
     )
 
 

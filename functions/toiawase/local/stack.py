@@ -15,6 +15,7 @@ import boto3
 
 SUBMISSIONS_KEY = "id"
 IDEMPOTENCY_KEY = "id"
+RATE_LIMIT_KEY = "id"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class LocalStack:
     queue_url: str
     dlq_url: str
     alert_topic_arn: str
+    rate_limit_table: str
 
     def env(self) -> dict[str, str]:
         return {
@@ -32,6 +34,7 @@ class LocalStack:
             "RETRY_QUEUE_URL": self.queue_url,
             "RETRY_DLQ_URL": self.dlq_url,
             "ALERT_TOPIC_ARN": self.alert_topic_arn,
+            "RATE_LIMIT_TABLE": self.rate_limit_table,
         }
 
 
@@ -42,6 +45,7 @@ def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> 
     for name, key, ttl in (
         (f"{prefix}-submissions", SUBMISSIONS_KEY, "expires_at"),
         (f"{prefix}-idempotency", IDEMPOTENCY_KEY, "expiration"),
+        (f"{prefix}-rate-limits", RATE_LIMIT_KEY, "expires_at"),
     ):
         dynamodb.create_table(
             TableName=name,
@@ -73,5 +77,6 @@ def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> 
         queue_url=queue_url,
         dlq_url=dlq_url,
         alert_topic_arn=topic["TopicArn"],
+        rate_limit_table=f"{prefix}-rate-limits",
     )
     return stack
