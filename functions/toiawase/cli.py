@@ -59,14 +59,14 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _redrive(args: argparse.Namespace) -> int:
+def _resources(args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
+    """The submissions table, retry queue and dead-letter queue: from the flags, else the
+    stack's outputs (``--stack``), else the environment."""
     import os
 
     import boto3
 
-    from toiawase.adapters.dynamo_store import DynamoStore
-    from toiawase.adapters.sqs_queue import SqsQueue
-    from toiawase.ops.redrive import redrive, stack_outputs
+    from toiawase.ops.redrive import stack_outputs
 
     table, queue_url, dlq_url = args.table, args.queue_url, args.dlq_url
     if args.stack:
@@ -77,6 +77,17 @@ def _redrive(args: argparse.Namespace) -> int:
     table = table or os.environ.get("SUBMISSIONS_TABLE")
     queue_url = queue_url or os.environ.get("RETRY_QUEUE_URL")
     dlq_url = dlq_url or os.environ.get("RETRY_DLQ_URL")
+    return table, queue_url, dlq_url
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    import boto3
+
+    from toiawase.adapters.dynamo_store import DynamoStore
+    from toiawase.adapters.sqs_queue import SqsQueue
+    from toiawase.ops.redrive import redrive
+
+    table, queue_url, dlq_url = _resources(args)
     if not table or not queue_url:
         print(
             "toiawase redrive: name the stack (--stack) or --table and --queue-url", file=sys.stderr
@@ -111,6 +122,42 @@ def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
     add_arguments(parser)
 
 
+def _spam(args: argparse.Namespace) -> int:
+    import boto3
+
+    from toiawase.adapters.dynamo_store import DynamoStore
+    from toiawase.adapters.sqs_queue import SqsQueue
+    from toiawase.ops.spam import describe_spam, release
+
+    table, queue_url, _ = _resources(args)
+    if not table or (args.action == "release" and not queue_url):
+        print(
+            "toiawase spam: name the stack (--stack) or --table (and --queue-url)", file=sys.stderr
+        )
+        return 2
+    store = DynamoStore(boto3.client("dynamodb"), table)
+    if args.action == "list":
+        lines = describe_spam(store)
+        print("\n".join(lines) if lines else "(no submissions kept as spam)")
+        return 0
+    assert queue_url is not None
+    if not args.id:
+        print("toiawase spam release: give the submission id", file=sys.stderr)
+        return 2
+    if not release(store, SqsQueue(boto3.client("sqs"), queue_url), args.id):
+        print(f"toiawase spam: {args.id} is not a kept spam submission", file=sys.stderr)
+        return 1
+    print(f"queued {args.id} for sending")
+    return 0
+
+
+def _stack_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", help="the deployed stack's name (reads its outputs)")
+    parser.add_argument("--table", help="submissions table (default: $SUBMISSIONS_TABLE)")
+    parser.add_argument("--queue-url", help="retry queue URL (default: $RETRY_QUEUE_URL)")
+    parser.add_argument("--dlq-url", help="dead-letter queue URL (default: $RETRY_DLQ_URL)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toiawase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -136,16 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
     redrive = commands.add_parser(
         "redrive", help="send held submissions again (after fixing the cause)"
     )
-    redrive.add_argument("--stack", help="the deployed stack's name (reads its outputs)")
-    redrive.add_argument("--table", help="submissions table (default: $SUBMISSIONS_TABLE)")
-    redrive.add_argument("--queue-url", help="retry queue URL (default: $RETRY_QUEUE_URL)")
-    redrive.add_argument("--dlq-url", help="dead-letter queue URL (default: $RETRY_DLQ_URL)")
+    _stack_arguments(redrive)
     redrive.add_argument(
         "--include-received",
         action="store_true",
         help="also resend submissions stuck in 'received' (SES may have accepted them already)",
     )
     redrive.set_defaults(func=_redrive)
+    spam = commands.add_parser(
+        "spam", help="list what the honeypot kept, or release a false positive for sending"
+    )
+    spam.add_argument("action", choices=["list", "release"])
+    spam.add_argument("id", nargs="?", help="with release: the submission id")
+    _stack_arguments(spam)
+    spam.set_defaults(func=_spam)
     doctor = commands.add_parser(
         "doctor",
         help="check SES and DNS for a sending domain: DKIM, MAIL FROM, SPF, DMARC, sandbox",

@@ -192,3 +192,19 @@ def test_json_body_with_no_origin_is_still_refused(durable):
         "POST", "/submit", [("Content-Type", "application/json")], json.dumps(dict(VALID)).encode()
     )
     assert call(durable.api.lambda_handler, event)[0] == 403
+
+
+def test_owner_reviews_and_releases_a_honeypot_false_positive(durable, capsys, monkeypatch):
+    from toiawase.cli import main
+
+    _, _, body = call(
+        durable.api.lambda_handler,
+        submit_event([*VALID, ("_gotcha", "autofilled by a password manager")]),
+    )
+    assert main(["spam", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert body["id"] in listing and "taro@example.jp" in listing and "お問い合わせです" in listing
+    assert main(["spam", "release", body["id"]]) == 0
+    assert main(["spam", "release", body["id"]]) == 1  # no longer spam
+    durable.drain()
+    assert durable.sent_ids() == [body["id"]] and durable.item(body["id"])["status"] == "sent"
