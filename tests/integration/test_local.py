@@ -155,3 +155,22 @@ def test_invoke_of_an_invalid_event_says_no_email_was_sent():
         check=True,
     )
     assert '"statusCode": 422' in result.stdout and "(no email was sent)" in result.stdout
+
+
+def test_dev_server_rate_limits_are_on_but_roomy(dev_server):
+    statuses: list[int] = []
+    for i in range(70):  # 30 a minute: even if a minute boundary passes, a 429 comes by 61
+        if 429 in statuses:
+            break
+        body = urlencode({"email": "taro@example.jp", "message": f"試行 {i}"}).encode()
+        response = dev_server.post(
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+                "Origin": f"http://127.0.0.1:{dev_server.port}",
+            },
+        )
+        response.read()
+        statuses.append(response.status)
+    assert statuses[-1] == 429 and statuses[:25] == [200] * 25

@@ -20,6 +20,9 @@ LOCAL_ENV = {
     "ALLOWED_ORIGINS": "http://127.0.0.1:3000,http://localhost:3000",
     "REDIRECT_URL": "http://127.0.0.1:3000/thanks.html",
     "SITE_NAME": "Example Co",
+    # Limits stay on locally, but roomy enough for a developer trying the form again and again
+    # (and for the browser tests, which all come from 127.0.0.1).
+    "RATE_LIMITS": "client_minute=30,client_day=1000,form_minute=120,form_day=5000",
     "POWERTOOLS_METRICS_NAMESPACE": "toiawase",
     "POWERTOOLS_SERVICE_NAME": "toiawase",
 }
