@@ -115,6 +115,20 @@ class Durable:
             total += received
         return total
 
+    def redrive(self) -> Any:
+        """``toiawase redrive`` against this stack; returns its report."""
+        from toiawase.adapters.dynamo_store import DynamoStore
+        from toiawase.adapters.sqs_queue import SqsQueue
+        from toiawase.ops.redrive import redrive
+
+        return redrive(
+            DynamoStore(self.dynamodb, self.stack.submissions_table),
+            SqsQueue(self.sqs, self.stack.queue_url),
+            self.sqs,
+            self.stack.queue_url,
+            self.stack.dlq_url,
+        )
+
     def sent_ids(self) -> list[str]:
         """Submission ids of every message SES accepted in this test, with repeats."""
         return [str(m["X-Toiawase-Submission-Id"]) for m in self.ses.accepted()]

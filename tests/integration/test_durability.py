@@ -127,10 +127,6 @@ def test_html_client_is_told_the_truth_when_queued(durable):
 
 
 def test_permanent_failure_is_held_then_redriven_after_the_fix(durable, monkeypatch):
-    from toiawase.adapters.dynamo_store import DynamoStore
-    from toiawase.adapters.sqs_queue import SqsQueue
-    from toiawase.ops.redrive import redrive
-
     monkeypatch.setenv("SENDER_ADDRESS", "forms@not-yet-verified.example.org")
     status, _, body = call(durable.api.lambda_handler, submit_event())
     assert (status, body["status"]) == (202, "queued")  # received; delivery delayed
@@ -138,13 +134,7 @@ def test_permanent_failure_is_held_then_redriven_after_the_fix(durable, monkeypa
     assert item["status"] == "failed" and item["reason"] == "MessageRejected"
     assert durable.sent_ids() == [] and durable.queue_depth() == 0
     verify_sender_domain("not-yet-verified.example.org")  # the owner fixes the cause
-    report = redrive(
-        DynamoStore(durable.dynamodb, durable.stack.submissions_table),
-        SqsQueue(durable.sqs, durable.stack.queue_url),
-        durable.sqs,
-        durable.stack.queue_url,
-        durable.stack.dlq_url,
-    )
+    report = durable.redrive()
     assert report.requeued == 1
     durable.drain()
     assert durable.sent_ids() == [body["id"]] and durable.item(body["id"])["status"] == "sent"
@@ -230,10 +220,6 @@ def test_duplicate_queue_messages_send_once(durable):
 
 @pytest.mark.parametrize("durable", [2], indirect=True)
 def test_dead_letter_after_max_attempts_then_redrive(durable):
-    from toiawase.adapters.dynamo_store import DynamoStore
-    from toiawase.adapters.sqs_queue import SqsQueue
-    from toiawase.ops.redrive import redrive
-
     retry_faults = Faults(
         durable.retry.sender._client,
         "before-call.sesv2.SendEmail",
@@ -246,13 +232,7 @@ def test_dead_letter_after_max_attempts_then_redrive(durable):
         durable.drain()
     assert durable.queue_depth() == 0 and durable.queue_depth(durable.stack.dlq_url) == 1
     assert durable.sent_ids() == [] and durable.item(body["id"])["attempts"] == "3"
-    report = redrive(
-        DynamoStore(durable.dynamodb, durable.stack.submissions_table),
-        SqsQueue(durable.sqs, durable.stack.queue_url),
-        durable.sqs,
-        durable.stack.queue_url,
-        durable.stack.dlq_url,
-    )
+    report = durable.redrive()
     assert report.moved_from_dlq == 1
     durable.drain()
     assert durable.sent_ids() == [body["id"]] and durable.queue_depth(durable.stack.dlq_url) == 0

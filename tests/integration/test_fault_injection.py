@@ -54,10 +54,6 @@ class RandomSesFaults:
 
 
 def test_burst_with_random_ses_failures_loses_nothing_and_doubles_nothing(durable):
-    from toiawase.adapters.dynamo_store import DynamoStore
-    from toiawase.adapters.sqs_queue import SqsQueue
-    from toiawase.ops.redrive import redrive
-
     faults = RandomSesFaults()
     answers: dict[str, str] = {}
     statuses: Counter[int] = Counter()
@@ -93,13 +89,7 @@ def test_burst_with_random_ses_failures_loses_nothing_and_doubles_nothing(durabl
     assert queued and statuses[202] == len(queued)
 
     durable.drain()  # SES healthy again
-    report = redrive(
-        DynamoStore(durable.dynamodb, durable.stack.submissions_table),
-        SqsQueue(durable.sqs, durable.stack.queue_url),
-        durable.sqs,
-        durable.stack.queue_url,
-        durable.stack.dlq_url,
-    )
+    report = durable.redrive()
     assert report.requeued > 0  # the MessageRejected ones were parked, then redriven
     durable.drain()
 
