@@ -1,9 +1,13 @@
-# The two front-door commands: `make dev` and `make test`. Both create .venv when it is missing.
+# The two front-door commands: `make dev` and `make test` (and `make bench`). All create .venv when it is missing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
+# The benchmark's stand-ins for Lambda's runtime: boto3 + Powertools only (bench/runtime-requirements.txt).
+LAMBDA_VENV := bench/.venv-lambda
+LAMBDA_VENV313 := bench/.venv-lambda313
+PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: dev test lint typecheck cfn unit bench sam-validate clean
@@ -35,6 +39,21 @@ cfn: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
+## bench: cold start vs its floor, warm latency, memory, artifact size, price per 1,000; one table,
+## and bench/results/latest.json. Also measures Python 3.13 (Lambda's runtime) when PYTHON313 exists.
+bench: $(STAMP) $(LAMBDA_VENV)/.installed $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+$(LAMBDA_VENV)/.installed: bench/runtime-requirements.txt
+	test -x $(LAMBDA_VENV)/bin/python || $(PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/runtime-requirements.txt
+	touch $@
+
+$(LAMBDA_VENV313)/.installed: bench/runtime-requirements.txt
+	test -x $(LAMBDA_VENV313)/bin/python || $(PYTHON313) -m venv $(LAMBDA_VENV313)
+	$(LAMBDA_VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/runtime-requirements.txt
+	touch $@
+
 ## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3).
 sam-validate:
 	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
@@ -42,4 +61,4 @@ sam-validate:
 	$(SAM_VENV)/bin/sam validate --template template.yaml --region us-east-1 --lint
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) $(LAMBDA_VENV313) .aws-sam build .mypy_cache .ruff_cache .pytest_cache
