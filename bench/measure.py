@@ -47,6 +47,7 @@ class ColdSample:
     startup_s: float
     init_s: float
     invoke_s: float
+    cpu_s: float
     peak_rss_bytes: int
     status: int
 
@@ -58,6 +59,14 @@ class ColdSeries:
     def median(self, name: str) -> float:
         return float(statistics.median(getattr(sample, name) for sample in self.samples))
 
+    def spread(self) -> float:
+        """Interquartile range over median: how steady the machine was (0.05 is calm)."""
+        values = sorted(s.total_s for s in self.samples)
+        if len(values) < 4:
+            return 0.0
+        q1, _, q3 = statistics.quantiles(values, n=4)
+        return (q3 - q1) / statistics.median(values)
+
     def summary(self) -> dict[str, Any]:
         return {
             "runs": len(self.samples),
@@ -67,8 +76,10 @@ class ColdSeries:
             "median_startup_ms": round(self.median("startup_s") * 1000, 2),
             "median_init_ms": round(self.median("init_s") * 1000, 2),
             "median_invoke_ms": round(self.median("invoke_s") * 1000, 2),
+            "median_cpu_ms": round(self.median("cpu_s") * 1000, 2),
             "peak_rss_mb": round(max(s.peak_rss_bytes for s in self.samples) / 2**20, 1),
             "statuses": sorted({s.status for s in self.samples}),
+            "spread": round(self.spread(), 3),
             "samples_ms": [round(s.total_s * 1000, 2) for s in self.samples],
         }
 
@@ -81,7 +92,12 @@ def run_child(
     extra: list[str] | None = None,
     python_flags: list[str] | None = None,
 ) -> tuple[float, dict[str, Any], str]:
-    """Spawn one measured process; return the parent's clock at spawn, its result and stderr."""
+    """Spawn one measured process; return the parent's clock at spawn, its result and stderr.
+
+    The result also holds ``cpu_s``, the child's own CPU time (user + system) from its start to
+    the handler's return: less sensitive than wall time to a busy neighbour on a shared
+    machine (waiting for a CPU is not counted), so it is reported beside it.
+    """
     with tempfile.TemporaryDirectory(prefix="toiawase-bench-") as scratch:
         out = Path(scratch) / "result.json"
         argv = [
@@ -118,8 +134,23 @@ def cold_sample(spawned: float, result: dict[str, Any]) -> ColdSample:
         startup_s=result["t_start"] - spawned,
         init_s=result["t_ready"] - result["t_init"],
         invoke_s=result["t_done"] - result["t_invoke"],
+        cpu_s=float(result["cpu_s"]),
         peak_rss_bytes=int(result["peak_rss_bytes"]),
         status=int(result["status"]),
+    )
+
+
+def paired_ratio(cold: ColdSeries, floor: ColdSeries) -> float:
+    """Median over rounds of cold / floor of the same round.
+
+    Each round spawns the floor and the cold start back to back, so a busy neighbour or a
+    frequency change that slows one round slows both; the per-round ratio cancels it, where a
+    ratio of medians taken over different rounds does not.
+    """
+    return float(
+        statistics.median(
+            c.total_s / f.total_s for c, f in zip(cold.samples, floor.samples, strict=True)
+        )
     )
 
 
@@ -256,6 +287,9 @@ def measure_warm(
         "python": result["python"],
         "kinds": kinds,
         "stub_us_p50": round(int(result["stub_ns_p50"]) / 1000, 2),
+        "parts_ms_p50": {
+            name: round(int(ns) / 1e6, 3) for name, ns in result["parts_ns_p50"].items()
+        },
         "peak_rss_mb": round(int(result["peak_rss_bytes"]) / 2**20, 1),
     }
 

@@ -69,6 +69,11 @@ def targets(results: dict[str, Any]) -> list[Target]:
     return found
 
 
+def _short(group: str) -> str:
+    """A group's name without its explanation in parentheses or after a comma."""
+    return group.split(" (", 1)[0].split(",", 1)[0]
+
+
 def _usd(value: float) -> str:
     return f"${value:.4f}" if value >= 0.01 else f"${value:.6f}"
 
@@ -96,35 +101,45 @@ def render(results: dict[str, Any]) -> str:
         floor, handler = data["floor"], data["cold"]
         add(
             "cold",
-            f"floor, {label}: boto3 + sesv2 client + 1 stubbed SendEmail "
-            f"(median of {floor['runs']})",
+            f"floor, {label}: boto3, sesv2 client, 1 SendEmail (median of {floor['runs']})",
             f"{floor['median_ms']:.1f} ms",
         )
         add(
             "cold",
-            f"cold, {label}: import handler + 1 urlencoded JP submission (median of "
-            f"{handler['runs']})",
+            f"cold, {label}: handler, 1 JP form post (median of {handler['runs']})",
             f"{handler['median_ms']:.1f} ms",
         )
         add(
             "cold",
-            f"  of which start-up {handler['median_startup_ms']:.0f} ms, INIT "
-            f"{handler['median_init_ms']:.0f} ms, "
-            f"first invoke {handler['median_invoke_ms']:.1f} ms",
+            f"  cold = start-up {handler['median_startup_ms']:.0f} + INIT "
+            f"{handler['median_init_ms']:.0f} + first invoke {handler['median_invoke_ms']:.1f} ms "
+            f"(+ stub set-up)",
             "",
         )
         add(
             "cold",
-            f"cold / floor, {label} (Tracer active)",
+            f"cold / floor, {label}, Tracer active",
             f"{data['ratio']:.2f}x",
             *check(f"cold/floor ({label})"),
+        )
+        busy = " (busy machine: rerun)" if floor["spread"] > 0.15 else ""
+        add(
+            "cold",
+            f"  median of per-round ratios; ratio of medians {data['ratio_of_medians']:.2f}x, "
+            f"of CPU times {data['cpu_ratio']:.2f}x; floor spread (IQR/median) "
+            f"{floor['spread']:.0%}{busy}",
+            "",
         )
         if "cold_untraced" in data:
             add(
                 "cold",
-                f"cold / floor, {label}, POWERTOOLS_TRACE_DISABLED=true (for comparison)",
+                f"cold / floor, {label}, POWERTOOLS_TRACE_DISABLED=true (info)",
                 f"{data['ratio_untraced']:.2f}x",
             )
+    groups = cold.get("import_self_ms_by_group", {})
+    if groups:
+        shown = ", ".join(f"{_short(group)} {ms:.0f}" for group, ms in list(groups.items())[:6])
+        add("cold", f"  import self time, ms (-X importtime, 1 run): {shown}", "")
     warm = results["warm"]
     for kind, data in warm["kinds"].items():
         status = "/".join(str(s) for s in data["statuses"])
@@ -135,26 +150,33 @@ def render(results: dict[str, Any]) -> str:
             *check(f"warm {kind} p50"),
         )
         add("warm", f"{kind} p99", f"{data['p99_ms']:.3f} ms", *check(f"warm {kind} p99"))
+    parts = warm.get("parts_ms_p50", {})
+    if parts:
+        shown = ", ".join(f"{name} {ms:.2f} ms" for name, ms in parts.items())
+        add("warm", f"  urlencoded request, p50 of its parts: {shown}", "")
     add("warm", "stub cost per SendEmail (p50, included above)", f"{warm['stub_us_p50']:.1f} us")
     for label, data in cold["interpreters"].items():
         add(
             "memory",
-            f"peak RSS (VmHWM) of the cold run, {label} (max of runs)",
+            f"peak RSS (VmHWM), cold run, {label} (max of runs)",
             f"{data['cold']['peak_rss_mb']:.1f} MiB",
             *check(f"peak RSS, cold ({label})"),
         )
     for function, size in results["size"]["functions"].items():
         add(
             "size",
-            f"{function} artifact, deflate zip ({size['method']}; unzipped "
-            f"{size['unzipped_bytes'] / 1024:,.0f} KiB)",
+            f"{function} artifact, deflate zip ({size['method']})",
             f"{size['zip_bytes'] / 1024:,.0f} KiB",
             *check(f"artifact {function}"),
         )
         top = ", ".join(
             f"{c['name']} {c['compressed_bytes'] / 1024:,.0f}" for c in size["top_contributors"]
         )
-        add("size", f"  top contributors (KiB): {top}", "")
+        add(
+            "size",
+            f"  unzipped {size['unzipped_bytes'] / 1024:,.0f} KiB; top contributors (KiB): {top}",
+            "",
+        )
     price = results["price"]
     per = price["per_1000_usd"]
     add(
@@ -185,17 +207,21 @@ def render(results: dict[str, Any]) -> str:
         add(
             "price",
             f"hosted: {plan['service']} {plan['plan']}, ${plan['usd_per_month']:g}/month for "
-            f"{plan['submissions_per_month']:,} (list price, recheck)",
+            f"{plan['submissions_per_month']:,}",
             f"${plan['usd_per_1000_at_full_use']:.2f}",
             "",
-            "per 1,000 at full use",
+            "per 1,000 at full use; list price, recheck",
         )
 
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    # a note (no figure) is printed as it is and does not widen the columns
+    measured = [row for row in rows if any(row[2:])]
+    widths = [max(len(row[i]) for row in measured) for i in range(5)]
     header = ("section", "measure", "figure", "target", "verdict")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
 
     def line(cells: tuple[str, ...]) -> str:
+        if not any(cells[2:]):
+            return f"{cells[0].ljust(widths[0])}  {cells[1]}"
         return "  ".join(
             cell.rjust(width) if index == 2 else cell.ljust(width)
             for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
