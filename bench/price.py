@@ -32,6 +32,12 @@ SES_PER_THOUSAND_USD = 0.10
 # https://aws.amazon.com/dynamodb/pricing/on-demand/ - Standard table class, write request
 # units, after the 2024-11-01 on-demand price cut (one WRU writes up to 1 KB).
 DYNAMODB_WRU_PER_MILLION_USD = 0.625
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html - "at 1,769 MB, a
+# function has the equivalent of one vCPU": below that, CPU is a share proportional to memory.
+# The benchmark's figures are one full core, so an invocation's (CPU-bound) time is scaled by
+# 1769 / memory. The INIT phase is not scaled: measurements by the community show Lambda runs
+# INIT with burst CPU whatever the memory (AWS documents no figure), so it is taken as measured.
+LAMBDA_FULL_VCPU_MB = 1769
 # Assumption for the store (when configured): two writes per submission (the record, then its
 # delivery status), each item up to 1 KB. A 3 KB item would be 3 WRU per write.
 DYNAMODB_WRITES_PER_SUBMISSION = 2
@@ -67,6 +73,11 @@ def lambda_duration_usd(duration_ms: float, memory_mb: int) -> float:
     return billed_ms / 1000 * memory_mb / 1024 * LAMBDA_ARM_GB_SECOND_USD
 
 
+def lambda_ms(init_ms: float, invoke_ms: float, memory_mb: int) -> float:
+    """Estimated billed duration in Lambda from this machine's figures (see the CPU note)."""
+    return init_ms + invoke_ms * max(1.0, LAMBDA_FULL_VCPU_MB / memory_mb)
+
+
 def per_thousand(duration_ms: float, memory_mb: int, *, store: bool) -> dict[str, float]:
     """Cost lines for 1,000 submissions that each take ``duration_ms`` (USD)."""
     lines = {
@@ -90,12 +101,21 @@ def per_thousand(duration_ms: float, memory_mb: int, *, store: bool) -> dict[str
 
 FORMULA = (
     "per 1,000 = 1000 x [ HTTP API ${http}/1M + Lambda ${req}/1M + ceil(ms)/1000 s x {gb:g} GB x "
-    "${gbs}/GB-s + SES ${ses}/1000 + (store) {writes} x {wru} WRU x ${ddb}/1M ]"
+    "${gbs}/GB-s + SES ${ses}/1000 + (store) {writes} x {wru} WRU x ${ddb}/1M ], "
+    "ms = INIT + invoke x {vcpu}/{memory} (Lambda's CPU share at {memory} MB)"
 )
 
 
-def price_report(warm_ms: float, cold_ms: float, memory_mb: int) -> dict[str, Any]:
-    """Self-hosted cost per 1,000 submissions (warm and all-cold), and the hosted plans."""
+def price_report(
+    warm_invoke_ms: float, cold_init_ms: float, cold_invoke_ms: float, memory_mb: int
+) -> dict[str, Any]:
+    """Self-hosted cost per 1,000 submissions (warm and all-cold), and the hosted plans.
+
+    ``cold_init_ms`` is everything before the first invocation (start-up and INIT, both billed
+    since 2025-08-01); invocation times are scaled to Lambda's CPU share by ``lambda_ms``.
+    """
+    warm_ms = lambda_ms(0.0, warm_invoke_ms, memory_mb)
+    cold_ms = lambda_ms(cold_init_ms, cold_invoke_ms, memory_mb)
     scenarios = {
         "warm": per_thousand(warm_ms, memory_mb, store=False),
         "warm_with_store": per_thousand(warm_ms, memory_mb, store=True),
@@ -111,6 +131,8 @@ def price_report(warm_ms: float, cold_ms: float, memory_mb: int) -> dict[str, An
         writes=DYNAMODB_WRITES_PER_SUBMISSION,
         wru=DYNAMODB_WRU_PER_WRITE,
         ddb=DYNAMODB_WRU_PER_MILLION_USD,
+        vcpu=LAMBDA_FULL_VCPU_MB,
+        memory=memory_mb,
     )
     hosted = [
         {
@@ -130,8 +152,11 @@ def price_report(warm_ms: float, cold_ms: float, memory_mb: int) -> dict[str, An
         "prices_as_of": PRICES_AS_OF,
         "region": "us-east-1",
         "memory_mb": memory_mb,
-        "warm_duration_ms": warm_ms,
-        "cold_duration_ms": cold_ms,
+        "warm_duration_ms": round(warm_ms, 2),
+        "cold_duration_ms": round(cold_ms, 2),
+        "measured_warm_invoke_ms": warm_invoke_ms,
+        "measured_cold_init_ms": cold_init_ms,
+        "measured_cold_invoke_ms": cold_invoke_ms,
         "formula": formula,
         "per_1000_usd": {k: {n: round(v, 6) for n, v in s.items()} for k, s in scenarios.items()},
         "hosted_plans": hosted,

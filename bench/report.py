@@ -181,7 +181,8 @@ def render(results: dict[str, Any]) -> str:
     per = price["per_1000_usd"]
     add(
         "price",
-        f"per 1,000, warm ({price['warm_duration_ms']:.1f} ms at {price['memory_mb']} MB)",
+        f"per 1,000, warm ({price['warm_duration_ms']:.0f} ms in Lambda at "
+        f"{price['memory_mb']} MB, est.)",
         _usd(per["warm"]["total"]),
     )
     add(

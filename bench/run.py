@@ -163,8 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         results["warm"] = warm
 
     warm_ms = results["warm"]["kinds"]["urlencoded"]["p50_ms"]
-    cold_ms = cold[primary.label]["cold"]["median_ms"]
-    results["price"] = price.price_report(warm_ms, cold_ms, memory_mb)
+    first = cold[primary.label]["cold"]
+    invoke_ms = first["median_invoke_ms"]
+    results["price"] = price.price_report(
+        warm_ms, first["median_ms"] - invoke_ms, invoke_ms, memory_mb
+    )
     results["targets"] = [t.as_dict() for t in report.targets(results)]
     table = report.render(results)
     results["table"] = table
