@@ -13,8 +13,10 @@ Decisions, so the figures mean something:
 * **Powertools' Tracer is active**, as in the deployed function (``Tracing: Active``): the trace
   header says ``Sampled=1``, botocore is patched, the handler and the SES call become
   subsegments, and each one is sent as a UDP datagram to ``127.0.0.1:2000`` where no X-Ray daemon
-  listens (datagrams to a closed local port are simply dropped). ``POWERTOOLS_TRACE_DISABLED`` is
-  *not* set; the benchmark also measures a variant with it set, to show what tracing costs.
+  listens (datagrams to a closed local port are simply dropped; like Lambda, the SDK also
+  touches ``/tmp/.aws-xray/initialized``). ``POWERTOOLS_TRACE_DISABLED`` is *not* set. A
+  variant with it set is measured for comparison: it skips the patching and the subsegments,
+  but ``Tracer()`` still imports the X-Ray SDK, so it is not what removing the Tracer saves.
 * **Bytecode**: ``PYTHONDONTWRITEBYTECODE=1``, and the function's code and requirements are run from
   a copy without ``__pycache__``, because ``sam build`` ships sources only (aws-lambda-builders
   unpacks wheels and skips ``*.pyc``) and ``/var/task`` is read-only: Lambda compiles them at every
