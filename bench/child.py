@@ -17,8 +17,9 @@ Modes (argv[1]):
     Import the entry, then invoke it ``argv[4]`` times per event in argv[2], timing each call.
 
 SES is stubbed at the botocore level: a ``before-send`` hook on the handler's own ``ses_client``
-returns a canned ``SendEmail`` response, so parameter validation, serialization, SigV4 signing,
-the retry handler, X-Ray's botocore patch and response parsing all run; only the socket does not.
+(see ``install_stub``) returns a canned ``SendEmail`` response, so parameter validation,
+serialization, SigV4 signing, the retry handler, X-Ray's botocore patch and response parsing all
+run; only the socket does not.
 The result (clock readings, peak RSS, statuses) is written as JSON to argv[3].
 """
 
@@ -123,6 +124,30 @@ def run_floor() -> dict[str, Any]:
     }
 
 
+def _is_sesv2_client(value: object) -> bool:
+    model = getattr(getattr(value, "meta", None), "service_model", None)
+    return getattr(model, "service_name", None) == "sesv2"
+
+
+def install_stub(module: ModuleType) -> str:
+    """Stub SendEmail on the handler's SES client; say how.
+
+    The handler's module-scope ``ses_client`` (or any SES v2 client among its globals) gets the
+    hook. A handler that creates its client lazily gets it through botocore's built-in handlers,
+    which every session created afterwards registers.
+    """
+    client = getattr(module, "ses_client", None)
+    if not _is_sesv2_client(client):
+        client = next((v for v in vars(module).values() if _is_sesv2_client(v)), None)
+    if client is not None:
+        client.meta.events.register("before-send.sesv2.SendEmail", stub_send_email)
+        return "module client"
+    import botocore.handlers
+
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send.sesv2.SendEmail", stub_send_email))
+    return "botocore built-in handlers"
+
+
 def _load_handler() -> ModuleType:
     import importlib
 
@@ -135,7 +160,7 @@ def run_handler(event_path: str) -> dict[str, Any]:
     t_init = time.perf_counter()
     module = _load_handler()
     t_ready = time.perf_counter()
-    module.ses_client.meta.events.register("before-send.sesv2.SendEmail", stub_send_email)
+    stubbed = install_stub(module)
     context = BenchContext("bench-cold")
     t_invoke = time.perf_counter()
     result = module.lambda_handler(event, context)
@@ -146,6 +171,7 @@ def run_handler(event_path: str) -> dict[str, Any]:
         "t_invoke": t_invoke,
         "t_done": t_done,
         "status": result["statusCode"],
+        "stubbed": stubbed,
     }
 
 
@@ -157,7 +183,7 @@ def run_warm(events_path: str, requests: int) -> dict[str, Any]:
     with open(events_path, encoding="utf-8") as source:
         events: dict[str, dict[str, Any]] = json.load(source)
     module = _load_handler()
-    module.ses_client.meta.events.register("before-send.sesv2.SendEmail", stub_send_email)
+    install_stub(module)
     handler = module.lambda_handler
     context = BenchContext("bench-warm")
     handler(next(iter(events.values())), context)  # the cold request, not counted
