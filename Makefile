@@ -1,9 +1,13 @@
-# The two front-door commands: `make dev` and `make test`. Both create .venv when it is missing.
+# The two front-door commands: `make dev` and `make test` (and `make bench`). All create .venv when it is missing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAM_VENV := .venv-sam
+# The benchmark's stand-ins for Lambda's runtime: boto3 + Powertools only (bench/runtime-requirements.txt).
+LAMBDA_VENV := bench/.venv-lambda
+LAMBDA_VENV313 := bench/.venv-lambda313
+PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: dev test lint typecheck cfn unit bench sam-validate screenshots clean
@@ -43,6 +47,21 @@ screenshots: $(STAMP)
 	cp test-artifacts/form-filled.png docs/screenshots/form.png
 	cp test-artifacts/preview-message.png docs/screenshots/preview.png
 
+## bench: cold start vs its floor, warm latency, memory, artifact size, price per 1,000; one table,
+## and bench/results/latest.json. Also measures Python 3.13 (Lambda's runtime) when PYTHON313 exists.
+bench: $(STAMP) $(LAMBDA_VENV)/.installed $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+$(LAMBDA_VENV)/.installed: bench/runtime-requirements.txt
+	test -x $(LAMBDA_VENV)/bin/python || $(PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/runtime-requirements.txt
+	touch $@
+
+$(LAMBDA_VENV313)/.installed: bench/runtime-requirements.txt
+	test -x $(LAMBDA_VENV313)/bin/python || $(PYTHON313) -m venv $(LAMBDA_VENV313)
+	$(LAMBDA_VENV313)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/runtime-requirements.txt
+	touch $@
+
 ## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3),
 ## for template.yaml and every infra/*.yaml (plain CloudFormation such as infra/identity.yaml needs no Transform).
 SAM_TEMPLATES := template.yaml $(wildcard infra/*.yaml)
@@ -54,4 +73,4 @@ sam-validate:
 	done
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) $(SAM_VENV) $(LAMBDA_VENV) $(LAMBDA_VENV313) .aws-sam build .mypy_cache .ruff_cache .pytest_cache test-artifacts

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
+from email.generator import Generator
 from email.header import decode_header, make_header
 
 import pytest
 
 from tests.unit.helpers import WHEN, settings
+from toiawase.core import compose as compose_module
 from toiawase.core.compose import (
     SUBMISSION_HEADER,
+    CompositionError,
     SubmissionMeta,
     compose,
     header_names,
@@ -159,3 +163,22 @@ def test_hostile_name_and_subject_never_become_headers_or_recipients(hostile: st
     display = parsed["From"].addresses[0].display_name
     assert "\n" not in display and "\r" not in display and "=?" not in display
     assert "\n" not in parsed["Subject"] and "=?" not in str(parsed["Subject"])
+
+
+def test_boundary_is_ours_so_the_generator_compiles_no_regex_per_message(monkeypatch):
+    def refuse(cls, text=None):
+        raise AssertionError("the generator had to invent (and regex-check) a boundary")
+
+    monkeypatch.setattr(Generator, "_make_boundary", classmethod(refuse))
+    first, parsed = build(JAPANESE)
+    boundary = parsed.get_boundary()
+    assert re.fullmatch(r"=_[0-9a-f]{32}", boundary)
+    assert first.raw.count(b"--" + boundary.encode()) == 3
+    second, _ = build(JAPANESE)
+    assert boundary.encode() not in second.raw
+
+
+def test_a_boundary_inside_a_part_is_never_sent(monkeypatch):
+    monkeypatch.setattr(compose_module, "new_boundary", lambda: "=_guessed")
+    with pytest.raises(CompositionError):
+        build([("email", "m@example.org"), ("message", "plain ascii\n--=_guessed\nmore")])

@@ -1,0 +1,253 @@
+"""Targets, verdicts and the one table ``make bench`` prints (and stores in the JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+COLD_RATIO_MAX = 1.15
+WARM_P50_MAX_MS = 1.0
+WARM_P99_MAX_MS = 3.0
+PEAK_RSS_MAX_MB = 80.0  # MiB, as Lambda counts memory
+ARTIFACT_MAX_BYTES = 1024 * 1024  # 1 MiB
+
+
+@dataclass(frozen=True)
+class Target:
+    """One goal of issue 7: a measured figure against its ceiling."""
+
+    name: str
+    figure: float
+    limit: float
+    unit: str
+
+    @property
+    def passed(self) -> bool:
+        return self.figure <= self.limit
+
+    def verdict(self) -> str:
+        if self.passed:
+            return f"pass ({_fmt(self.limit - self.figure, self.unit)} spare)"
+        over = self.figure - self.limit
+        return f"MISS by {_fmt(over, self.unit)} ({self.figure / self.limit:.2f}x the target)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "figure": self.figure,
+            "limit": self.limit,
+            "unit": self.unit,
+            "passed": self.passed,
+            "miss_by": 0.0 if self.passed else round(self.figure - self.limit, 4),
+            "verdict": self.verdict(),
+        }
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "bytes":
+        return f"{value / 1024:,.0f} KiB"
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit == "ms":
+        return f"{value:.2f} ms"
+    return f"{value:.1f} {unit}"
+
+
+def targets(results: dict[str, Any]) -> list[Target]:
+    found: list[Target] = []
+    for label, cold in results["cold"]["interpreters"].items():
+        found.append(Target(f"cold/floor ({label})", cold["ratio"], COLD_RATIO_MAX, "x"))
+    for kind, warm in results["warm"]["kinds"].items():
+        found.append(Target(f"warm {kind} p50", warm["p50_ms"], WARM_P50_MAX_MS, "ms"))
+        found.append(Target(f"warm {kind} p99", warm["p99_ms"], WARM_P99_MAX_MS, "ms"))
+    for label, cold in results["cold"]["interpreters"].items():
+        found.append(
+            Target(f"peak RSS, cold ({label})", cold["cold"]["peak_rss_mb"], PEAK_RSS_MAX_MB, "MiB")
+        )
+    for function, size in results["size"]["functions"].items():
+        found.append(Target(f"artifact {function}", size["zip_bytes"], ARTIFACT_MAX_BYTES, "bytes"))
+    return found
+
+
+def _short(group: str) -> str:
+    """A group's name without its explanation in parentheses or after a comma."""
+    return group.split(" (", 1)[0].split(",", 1)[0]
+
+
+def _usd(value: float) -> str:
+    return f"${value:.4f}" if value >= 0.01 else f"${value:.6f}"
+
+
+def render(results: dict[str, Any]) -> str:
+    """The table: one row per figure, with its target and verdict where there is one."""
+    by_name = {t["name"]: t for t in results["targets"]}
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(section: str, measure: str, figure: str, target: str = "", verdict: str = "") -> None:
+        rows.append((section, measure, figure, target, verdict))
+
+    def check(name: str) -> tuple[str, str]:
+        target = by_name[name]
+        limit = target["limit"]
+        shown = (
+            f"<= {limit / 1024:,.0f} KiB"
+            if target["unit"] == "bytes"
+            else f"<= {limit:g} {target['unit']}"
+        )
+        return shown, target["verdict"]
+
+    cold = results["cold"]
+    for label, data in cold["interpreters"].items():
+        floor, handler = data["floor"], data["cold"]
+        add(
+            "cold",
+            f"floor, {label}: boto3, sesv2 client, 1 SendEmail (median of {floor['runs']})",
+            f"{floor['median_ms']:.1f} ms",
+        )
+        add(
+            "cold",
+            f"cold, {label}: handler, 1 JP form post (median of {handler['runs']})",
+            f"{handler['median_ms']:.1f} ms",
+        )
+        add(
+            "cold",
+            f"  cold = start-up {handler['median_startup_ms']:.0f} + INIT "
+            f"{handler['median_init_ms']:.0f} + first invoke {handler['median_invoke_ms']:.1f} ms "
+            f"(+ stub set-up)",
+            "",
+        )
+        add(
+            "cold",
+            f"cold / floor, {label}, Tracer active",
+            f"{data['ratio']:.2f}x",
+            *check(f"cold/floor ({label})"),
+        )
+        busy = " (busy machine: rerun)" if floor["spread"] > 0.15 else ""
+        add(
+            "cold",
+            f"  median of per-round ratios; ratio of medians {data['ratio_of_medians']:.2f}x, "
+            f"of CPU times {data['cpu_ratio']:.2f}x; floor spread (IQR/median) "
+            f"{floor['spread']:.0%}{busy}",
+            "",
+        )
+        if "cold_untraced" in data:
+            add(
+                "cold",
+                f"cold / floor, {label}, POWERTOOLS_TRACE_DISABLED=true (info)",
+                f"{data['ratio_untraced']:.2f}x",
+            )
+    groups = cold.get("import_self_ms_by_group", {})
+    if groups:
+        shown = ", ".join(f"{_short(group)} {ms:.0f}" for group, ms in list(groups.items())[:6])
+        add("cold", f"  import self time, ms (-X importtime, 1 run): {shown}", "")
+    warm = results["warm"]
+    for kind, data in warm["kinds"].items():
+        status = "/".join(str(s) for s in data["statuses"])
+        add(
+            "warm",
+            f"{kind} p50 ({data['requests']:,} requests, {status}, {warm['label']})",
+            f"{data['p50_ms']:.3f} ms",
+            *check(f"warm {kind} p50"),
+        )
+        add("warm", f"{kind} p99", f"{data['p99_ms']:.3f} ms", *check(f"warm {kind} p99"))
+    parts = warm.get("parts_ms_p50", {})
+    if parts:
+        shown = ", ".join(f"{name} {ms:.2f} ms" for name, ms in parts.items())
+        add("warm", f"  urlencoded request, p50 of its parts: {shown}", "")
+    add("warm", "stub cost per SendEmail (p50, included above)", f"{warm['stub_us_p50']:.1f} us")
+    for label, data in cold["interpreters"].items():
+        add(
+            "memory",
+            f"peak RSS (VmHWM), cold run, {label} (max of runs)",
+            f"{data['cold']['peak_rss_mb']:.1f} MiB",
+            *check(f"peak RSS, cold ({label})"),
+        )
+    for function, size in results["size"]["functions"].items():
+        add(
+            "size",
+            f"{function} artifact, deflate zip ({size['method']})",
+            f"{size['zip_bytes'] / 1024:,.0f} KiB",
+            *check(f"artifact {function}"),
+        )
+        top = ", ".join(
+            f"{c['name']} {c['compressed_bytes'] / 1024:,.0f}" for c in size["top_contributors"]
+        )
+        add(
+            "size",
+            f"  unzipped {size['unzipped_bytes'] / 1024:,.0f} KiB; top contributors (KiB): {top}",
+            "",
+        )
+    price = results["price"]
+    per = price["per_1000_usd"]
+    add(
+        "price",
+        f"per 1,000, warm ({price['warm_duration_ms']:.0f} ms in Lambda at "
+        f"{price['memory_mb']} MB, est.)",
+        _usd(per["warm"]["total"]),
+    )
+    add(
+        "price",
+        "per 1,000, warm, store on (DynamoDB writes)",
+        _usd(per["warm_with_store"]["total"]),
+    )
+    add(
+        "price",
+        f"per 1,000, every one a cold start ({price['cold_duration_ms']:.0f} ms, INIT billed)",
+        _usd(per["cold"]["total"]),
+    )
+    add("price", "per 1,000, every one cold, store on", _usd(per["cold_with_store"]["total"]))
+    lines = per["cold_with_store"]
+    add(
+        "price",
+        f"  lines (cold, store): HTTP API {_usd(lines['http_api'])}, Lambda "
+        f"{_usd(lines['lambda_requests'] + lines['lambda_duration'])}, SES {_usd(lines['ses'])}, "
+        f"DynamoDB {_usd(lines['dynamodb'])}",
+        "",
+    )
+    for plan in price["hosted_plans"]:
+        add(
+            "price",
+            f"hosted: {plan['service']} {plan['plan']}, ${plan['usd_per_month']:g}/month for "
+            f"{plan['submissions_per_month']:,}",
+            f"${plan['usd_per_1000_at_full_use']:.2f}",
+            "",
+            "per 1,000 at full use; list price, recheck",
+        )
+
+    # a note (no figure) is printed as it is and does not widen the columns
+    measured = [row for row in rows if any(row[2:])]
+    widths = [max(len(row[i]) for row in measured) for i in range(5)]
+    header = ("section", "measure", "figure", "target", "verdict")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        if not any(cells[2:]):
+            return f"{cells[0].ljust(widths[0])}  {cells[1]}"
+        return "  ".join(
+            cell.rjust(width) if index == 2 else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    machine = results["machine"]
+    title = (
+        f"toiawase bench ({results['mode']}) {results['generated_at']} | {machine['cpu_model']}, "
+        f"nproc {machine['nproc']}, {machine['system']} | load avg at start "
+        f"{machine['load_avg_start']}"
+    )
+    rule = "-" * len(line(header))
+    out = [title, rule, line(header), rule]
+    previous = ""
+    for row in rows:
+        if previous and row[0] != previous:
+            out.append("")
+        previous = row[0]
+        out.append(line(row))
+    out.append(rule)
+    out.append(f"price formula: {price['formula']}")
+    out.append(
+        f"prices: {price['region']} list prices as of {price['prices_as_of']}; hosted plans: "
+        f"{price['hosted_note']}"
+    )
+    passed = sum(1 for t in results["targets"] if t["passed"])
+    out.append(f"targets: {passed}/{len(results['targets'])} pass")
+    return "\n".join(out)
