@@ -1,15 +1,18 @@
-"""One boto3 client per service per container, created on first use and reused.
+"""One botocore client per service per container, created on first use and reused.
 
 Created lazily so a function pays only for the services it is configured to use (a stateless
-deployment never imports the DynamoDB or SQS models), and shared so no request creates one.
+deployment never loads the DynamoDB or SQS models), and shared so no request creates one.
+Plain botocore, not boto3: boto3 adds its resource layer and s3transfer to the cold start
+(measured by ``make bench``) and nothing here uses them.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 
 # The browser is waiting and API Gateway gives up at 30 s: short timeouts, few retries.
@@ -21,6 +24,15 @@ REQUEST_PATH_CONFIG = Config(
 
 
 @cache
-def client(service: str) -> Any:  # noqa: ANN401 - boto3 clients are typed per service by stubs
-    """The shared client for ``service`` (``dynamodb``, ``sqs``, ``sns``)."""
-    return boto3.client(service, config=REQUEST_PATH_CONFIG)  # type: ignore[call-overload]
+def _session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@cache
+def client(service: str) -> Any:  # noqa: ANN401 - botocore clients are typed per service by stubs
+    """The shared client for ``service`` (``sesv2``, ``dynamodb``, ``sqs``, ``sns``).
+
+    The region is Lambda's ``AWS_REGION`` (botocore itself reads only ``AWS_DEFAULT_REGION``).
+    """
+    region = os.environ.get("AWS_REGION") or None
+    return _session().create_client(service, region_name=region, config=REQUEST_PATH_CONFIG)

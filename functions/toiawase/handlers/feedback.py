@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -25,13 +25,13 @@ from toiawase.core.feedback import (
     statuses_it_may_replace,
 )
 from toiawase.handlers import wiring
+from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 
 
 def handle_message(message: str) -> str:
@@ -76,7 +76,7 @@ def handle_message(message: str) -> str:
 
 @logger.inject_lambda_context
 @metrics.log_metrics(raise_on_empty_metrics=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@capture_lambda_handler(SERVICE)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SNS subscription entry point."""
     done = [handle_message(r["Sns"]["Message"]) for r in event.get("Records", [])]

@@ -14,7 +14,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -29,6 +29,7 @@ from toiawase.adapters.ses import SesSender
 from toiawase.core.config import load_settings
 from toiawase.core.retry import RetryLater, resend
 from toiawase.handlers import wiring
+from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
@@ -37,7 +38,6 @@ MAX_BACKOFF_SECONDS = 900
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 processor = BatchProcessor(event_type=EventType.SQS)
 sender = SesSender(aws.client("sesv2"))
 
@@ -96,7 +96,7 @@ def _delay(receipt_handle: str, seconds: int) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics(raise_on_empty_metrics=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@capture_lambda_handler(SERVICE)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SQS event source entry point (``ReportBatchItemFailures``)."""
     return dict(

@@ -14,7 +14,7 @@ import os
 import traceback
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,13 +26,13 @@ from toiawase.core.errors import InputError
 from toiawase.core.service import Outcome, handle
 from toiawase.handlers import wiring
 from toiawase.handlers.http_event import request_from_event, result_from_response
+from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)
 
 # Created at import: every invocation of this container reuses it. Short timeouts and a
 # bounded retry (adapters.aws.REQUEST_PATH_CONFIG): the browser is waiting.
@@ -95,7 +95,7 @@ def _count_with_reason(name: str, reason: str | None) -> None:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True, raise_on_empty_metrics=False)
-@tracer.capture_lambda_handler(capture_response=False)
+@capture_lambda_handler(SERVICE)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) entry point."""
     deps = wiring.dependencies(os.environ, sender)
