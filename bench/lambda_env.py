@@ -10,13 +10,13 @@ Decisions, so the figures mean something:
   them. The X-Ray SDK is the big one: outside Lambda its recorder builds a centralised sampler with
   two botocore X-Ray clients at import (~100 ms that Lambda never pays); inside Lambda it uses the
   cheap local sampler.
-* **Powertools' Tracer is active**, as in the deployed function (``Tracing: Active``): the trace
-  header says ``Sampled=1``, botocore is patched, the handler and the SES call become
-  subsegments, and each one is sent as a UDP datagram to ``127.0.0.1:2000`` where no X-Ray daemon
-  listens (datagrams to a closed local port are simply dropped; like Lambda, the SDK also
-  touches ``/tmp/.aws-xray/initialized``). ``POWERTOOLS_TRACE_DISABLED`` is *not* set. A
-  variant with it set is measured for comparison: it skips the patching and the subsegments,
-  but ``Tracer()`` still imports the X-Ray SDK, so it is not what removing the Tracer saves.
+* **X-Ray as deployed** (``Tracing: Active``): the trace header says ``Sampled=1``. The
+  Powertools Tracer is off by default (``PowertoolsTracer=disabled``, so ``TOIAWASE_TRACER`` is
+  unset) and the main figure measures that. A variant with ``TOIAWASE_TRACER=enabled`` is
+  measured for comparison: botocore is patched, the handler and the SES call become
+  subsegments, each sent as a UDP datagram to ``127.0.0.1:2000`` where no X-Ray daemon listens
+  (dropped, as a closed local port drops them; like Lambda, the SDK also touches
+  ``/tmp/.aws-xray/initialized``).
 * **Bytecode**: ``PYTHONDONTWRITEBYTECODE=1``, and the function's code and requirements are run from
   a copy without ``__pycache__``, because ``sam build`` ships sources only (aws-lambda-builders
   unpacks wheels and skips ``*.pyc``) and ``/var/task`` is read-only: Lambda compiles them at every
@@ -44,7 +44,7 @@ CONTRACT = {
 }
 
 
-def lambda_environment(code_root: Path, memory_mb: int, *, tracing: bool = True) -> dict[str, str]:
+def lambda_environment(code_root: Path, memory_mb: int, *, tracing: bool = False) -> dict[str, str]:
     """The variables of a child process that imports the function from ``code_root``."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -80,6 +80,6 @@ def lambda_environment(code_root: Path, memory_mb: int, *, tracing: bool = True)
         "POWERTOOLS_LOG_LEVEL": "INFO",
         **CONTRACT,
     }
-    if not tracing:
-        env["POWERTOOLS_TRACE_DISABLED"] = "true"
+    if tracing:
+        env["TOIAWASE_TRACER"] = "enabled"
     return env

@@ -118,7 +118,7 @@ def render(results: dict[str, Any]) -> str:
         )
         add(
             "cold",
-            f"cold / floor, {label}, Tracer active",
+            f"cold / floor, {label}, as deployed (Tracer off)",
             f"{data['ratio']:.2f}x",
             *check(f"cold/floor ({label})"),
         )
@@ -130,11 +130,11 @@ def render(results: dict[str, Any]) -> str:
             f"{floor['spread']:.0%}{busy}",
             "",
         )
-        if "cold_untraced" in data:
+        if "cold_traced" in data:
             add(
                 "cold",
-                f"cold / floor, {label}, POWERTOOLS_TRACE_DISABLED=true (info)",
-                f"{data['ratio_untraced']:.2f}x",
+                f"cold / floor, {label}, PowertoolsTracer=enabled (info)",
+                f"{data['ratio_traced']:.2f}x",
             )
     groups = cold.get("import_self_ms_by_group", {})
     if groups:

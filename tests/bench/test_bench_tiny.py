@@ -36,7 +36,7 @@ def test_every_section_is_there(tiny):
 def test_cold_figures_are_sane(tiny):
     [(label, data)] = tiny["cold"]["interpreters"].items()
     assert label.startswith("python 3.")
-    for variant in ("floor", "cold", "cold_untraced"):
+    for variant in ("floor", "cold", "cold_traced"):
         figures = data[variant]
         assert figures["runs"] == 1
         assert 1 < figures["median_ms"] < 60_000
