@@ -56,3 +56,22 @@ def test_request_origin_prefers_origin_then_referer():
     assert request_origin("https://example.com", PAGE) == "https://example.com"
     assert request_origin(None, PAGE) == "https://www.example.com"
     assert request_origin("null", None) is None
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://[evil.example.net/",  # urlsplit: "Invalid IPv6 URL"
+        "https://www.example.com\uff03@evil.example.net/",  # urlsplit: invalid under NFKC
+        "//[::1",
+    ],
+)
+def test_next_that_the_url_parser_refuses_falls_back_instead_of_raising(next_url):
+    assert safe_redirect(next_url, ALLOWED, FALLBACK, PAGE) == FALLBACK
+
+
+def test_page_url_that_the_url_parser_refuses_is_not_used_as_a_base():
+    assert safe_redirect("t", ALLOWED, FALLBACK, "https://[www.example.com/") == (
+        "https://www.example.com/t"
+    )
+

@@ -39,16 +39,21 @@ def safe_redirect(
     """
     if not next_url or not _looks_safe(next_url):
         return fallback
-    parts = urlsplit(next_url)
-    if parts.scheme or parts.netloc:
-        candidate = next_url
-    else:
-        base = page_url if page_url and normalize_origin(page_url) in allowed_origins else None
-        if base is None and allowed_origins:
-            base = allowed_origins[0] + "/"
-        if base is None:
-            return fallback
-        candidate = urljoin(base, next_url)
+    try:
+        # urlsplit refuses some input outright ("https://[x" is not an IPv6 literal; a netloc
+        # like "example.com\uff03@evil" changes under NFKC): that is not a redirect target.
+        parts = urlsplit(next_url)
+        if parts.scheme or parts.netloc:
+            candidate = next_url
+        else:
+            base = page_url if page_url and normalize_origin(page_url) in allowed_origins else None
+            if base is None and allowed_origins:
+                base = allowed_origins[0] + "/"
+            if base is None:
+                return fallback
+            candidate = urljoin(base, next_url)
+    except ValueError:
+        return fallback
     if normalize_origin(candidate) not in allowed_origins or not _looks_safe(candidate):
         return fallback
     return candidate
