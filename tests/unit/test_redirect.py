@@ -75,3 +75,16 @@ def test_page_url_that_the_url_parser_refuses_is_not_used_as_a_base():
         "https://www.example.com/t"
     )
 
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/p\u00e4th", "https://www.example.com/p%C3%A4th"),
+        ("/\u3042?q=\u3044#\u3046", "https://www.example.com/%E3%81%82?q=%E3%81%84#%E3%81%86"),
+        ('/a"b<c>d`e{f}g|h^i', "https://www.example.com/a%22b%3Cc%3Ed%60e%7Bf%7Dg%7Ch%5Ei"),
+        ("/already%20encoded/?a=1&b=%2F", "https://www.example.com/already%20encoded/?a=1&b=%2F"),
+    ],
+)
+def test_redirect_target_is_ascii_with_unsafe_characters_percent_encoded(next_url, expected):
+    # A Location header carries bytes: raw UTF-8 there is mangled (or refused) on the way.
+    assert safe_redirect(next_url, ALLOWED, FALLBACK, PAGE) == expected

@@ -7,11 +7,15 @@ origin) or absolute, and the result lies on an allowed origin; anything else fal
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from toiawase.core.config import normalize_origin
 
 _FORBIDDEN = frozenset("\\\x00\t\r\n ")
+# Characters left as they are in a redirect target: RFC 3986 reserved and unreserved ones, and
+# "%" (an existing escape stays one). Everything else, non-ASCII included, is percent-encoded
+# as UTF-8, so the Location header is plain ASCII whatever was submitted.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
 
 
 def request_origin(origin: str | None, referer: str | None) -> str | None:
@@ -54,6 +58,7 @@ def safe_redirect(
             candidate = urljoin(base, next_url)
     except ValueError:
         return fallback
+    candidate = quote(candidate, safe=_URL_SAFE)
     if normalize_origin(candidate) not in allowed_origins or not _looks_safe(candidate):
         return fallback
     return candidate
