@@ -9,6 +9,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
+from tests.mail_oracle import header_fields, read_message
 from tests.unit.helpers import WHEN, settings
 from toiawase.core import compose as compose_module
 from toiawase.core.compose import (
@@ -16,7 +17,9 @@ from toiawase.core.compose import (
     CompositionError,
     SubmissionMeta,
     compose,
+    from_display_name,
     header_names,
+    subject_line,
 )
 from toiawase.core.config import Limits
 from toiawase.core.submission import validate_submission
@@ -182,3 +185,59 @@ def test_a_boundary_inside_a_part_is_never_sent(monkeypatch):
     monkeypatch.setattr(compose_module, "new_boundary", lambda: "=_guessed")
     with pytest.raises(CompositionError):
         build([("email", "m@example.org"), ("message", "plain ascii\n--=_guessed\nmore")])
+
+
+# Long enough that the From line must be folded, ASCII only, and full of RFC 5322 specials:
+# Python 3.11.7's folder drops the quotes of such a display name (CPython gh-80222), and
+# "ab: cd;" then reads as a group, "evil@…, x" as a second mailbox.
+FOLDED_SPECIALS = [
+    "ab: cd; " * 8,
+    'a"b ' * 15,
+    "\\" * 64,
+    "evil@attacker.example, " + "x" * 40,
+    "x" * 30 + " <evil@attacker.example> " + "y" * 10,
+    "(comment " * 7,
+    "J. R. R. Tolkien, Esq.; Oxford: " + "z" * 30,
+]
+
+
+def _raw_header(raw: bytes, name: str) -> str:
+    return f"{name}: " + dict(header_fields(raw))[name]
+
+
+@pytest.mark.parametrize("name", FOLDED_SPECIALS)
+def test_long_display_name_with_specials_stays_one_mailbox(name: str):
+    pairs = [("name", name), ("email", "m@example.org"), ("message", "x"), ("_subject", name)]
+    email, _ = build(pairs)
+    sub = validate_submission(pairs, Limits())
+    # Read with a strict RFC 5322/2047 reader: Python 3.11.7's own parser keeps the white
+    # space between adjacent encoded words, which RFC 2047 §6.2 drops.
+    read = read_message(
+        email.raw,
+        sender="forms@example.com",
+        recipients=("owner@example.com", "team@example.com"),
+        reply_to="m@example.org",
+    )
+    assert read.display_name == from_display_name(sub, settings())
+    assert read.subject == subject_line(sub, settings())
+    assert _raw_header(email.raw, "From").count("@") == 1  # only the sender's address
+
+
+def test_display_name_in_atoms_is_left_readable():
+    email, _ = build([("name", "Jane O'Brien-Smith"), ("email", "m@example.org"), ("message", "x")])
+    assert _raw_header(email.raw, "From") == (
+        "From: Jane O'Brien-Smith via Example Co <forms@example.com>"
+    )
+
+
+def test_header_lines_stay_within_78_characters():
+    email, _ = build(
+        [
+            ("name", "山田" * 40),
+            ("email", "m@example.org"),
+            ("message", "x"),
+            ("_subject", "ü " * 20 + "x" * 70),
+        ]
+    )
+    head = email.raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78

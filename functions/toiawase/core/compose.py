@@ -5,12 +5,20 @@ The rules of the product live here: ``From`` is the owner's fixed, verified ``SE
 ``To`` is ``RECIPIENT_ADDRESSES``. Submitted text reaches a header only through
 ``clean_header_text`` (display name, subject suffix) or email-validator (``Reply-To``), and
 the serialized header block is checked afterwards, so a serializer bug cannot add a header.
+
+The two headers that carry submitted text, ``From`` (its display name) and ``Subject``, are
+encoded and folded here rather than by the ``email`` package: Python 3.11.7's folder drops the
+quotes of a long display name (CPython gh-80222, fixed only in later releases), so a name like
+``"ab: cd; …"`` or ``"evil@example.net, …"`` turned ``From`` into a group or a second mailbox.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import secrets
+import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -23,6 +31,17 @@ from toiawase.core.submission import Submission
 from toiawase.core.text import clean_header_text
 
 SUBMISSION_HEADER = "X-Toiawase-Submission-Id"
+
+# Headers stored as finished text (``_encoded_header``) are written out exactly as given;
+# every other header is still a header object, folded by the policy as usual.
+_POLICY = SMTP.clone(refold_source="none")
+_LINE = 78  # RFC 5322 §2.1.1: lines SHOULD be at most 78 characters
+_WORD = 66  # a longer plain word is encoded, so that it can be split across lines
+_ENCODED_WORD = 70  # RFC 2047 allows 75; shorter leaves room for "From: " on the first line
+# RFC 5322 atext: a display-name word made only of these needs no quoting.
+_ATEXT = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~")
+# RFC 2047 §5(3): what a "Q" encoded word in a phrase may carry unencoded (space becomes "_").
+_Q_LITERAL = frozenset(string.ascii_letters + string.digits + "!*+-/")
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,92 @@ def subject_line(submission: Submission, settings: Settings) -> str:
         if extra:
             return f"{base}: {extra}"
     return base
+
+
+def _encoded_words(text: str) -> list[str]:
+    """``text`` as RFC 2047 encoded words in UTF-8, split between characters, never inside one.
+
+    "Q" when ``text`` is ASCII (still readable, and no spam-filter penalty for base64 that was
+    not needed), "B" otherwise. A reader joins adjacent encoded words, dropping the white space
+    between them, so the split points add nothing.
+    """
+    if text.isascii():
+        head = "=?utf-8?q?"
+        pieces = [
+            ch if ch in _Q_LITERAL else "_" if ch == " " else f"={ord(ch):02X}" for ch in text
+        ]
+        room = _ENCODED_WORD - len(head) - 2
+        words: list[str] = []
+        chunk = ""
+        for piece in pieces:
+            if chunk and len(chunk) + len(piece) > room:
+                words.append(f"{head}{chunk}?=")
+                chunk = ""
+            chunk += piece
+        return [*words, f"{head}{chunk}?="]
+    head = "=?utf-8?b?"
+    room = (_ENCODED_WORD - len(head) - 2) // 4 * 3  # bytes per word
+    words, chunk_bytes = [], b""
+    for ch in text:
+        data = ch.encode("utf-8")
+        if chunk_bytes and len(chunk_bytes) + len(data) > room:
+            words.append(f"{head}{base64.b64encode(chunk_bytes).decode('ascii')}?=")
+            chunk_bytes = b""
+        chunk_bytes += data
+    return [*words, f"{head}{base64.b64encode(chunk_bytes).decode('ascii')}?="]
+
+
+def _phrase_word(word: str) -> bool:
+    """A display-name word that can be written as it is (an RFC 5322 atom)."""
+    return 0 < len(word) <= _WORD and set(word) <= _ATEXT and "=?" not in word
+
+
+def _text_word(word: str) -> bool:
+    """A word of unstructured text (``Subject``) that can be written as it is."""
+    return (
+        0 < len(word) <= _WORD
+        and word.isascii()
+        and word.isprintable()
+        and " " not in word
+        and "=?" not in word
+        and "?=" not in word
+    )
+
+
+def _tokens(text: str, plain: Callable[[str], bool]) -> list[str]:
+    """``text`` (one line, single spaces) as words to be joined by white space.
+
+    Plain words stay readable; each run of other words becomes encoded words, the spaces inside
+    the run encoded with it, so that decoding the whole gives back exactly ``text``.
+    """
+    tokens: list[str] = []
+    run: list[str] = []
+    for word in text.split(" "):
+        if plain(word):
+            if run:
+                tokens += _encoded_words(" ".join(run))
+                run = []
+            tokens.append(word)
+        else:
+            run.append(word)
+    if run:
+        tokens += _encoded_words(" ".join(run))
+    return tokens
+
+
+def _folded(name: str, tokens: list[str]) -> str:
+    """The header value, folded before a token wherever a line would pass 78 characters."""
+    lines: list[str] = []
+    line = ""
+    width = len(name) + 2  # "Name: " precedes the first line
+    for token in tokens:
+        if line and width + len(line) + 1 + len(token) > _LINE:
+            lines.append(line)
+            line, width = token, 1  # a continuation line starts with one space
+        else:
+            line = f"{line} {token}" if line else token
+    lines.append(line)
+    return "\n ".join(lines)
 
 
 def _meta_rows(submission: Submission, meta: SubmissionMeta) -> list[tuple[str, str]]:
@@ -135,17 +240,19 @@ def html_body(submission: Submission, meta: SubmissionMeta, settings: Settings) 
 
 def compose(submission: Submission, meta: SubmissionMeta, settings: Settings) -> OutgoingEmail:
     """Build the MIME message (text and HTML alternatives, UTF-8) and its SES parameters."""
-    message = EmailMessage(policy=SMTP)
-    message["From"] = Address(
-        display_name=from_display_name(submission, settings),
-        addr_spec=settings.sender_address,
+    message = EmailMessage(policy=_POLICY)
+    display_name = _tokens(from_display_name(submission, settings), _phrase_word)
+    message.set_raw(
+        "From", _folded("From", [*display_name, f"<{Address(addr_spec=settings.sender_address)}>"])
     )
     message["To"] = [Address(addr_spec=a) for a in settings.recipient_addresses]
     expected = ["From", "To"]
     if submission.email.header is not None:
         message["Reply-To"] = Address(addr_spec=submission.email.header)
         expected.append("Reply-To")
-    message["Subject"] = subject_line(submission, settings)
+    message.set_raw(
+        "Subject", _folded("Subject", _tokens(subject_line(submission, settings), _text_word))
+    )
     message["Date"] = format_datetime(meta.received_at)
     message[SUBMISSION_HEADER] = meta.submission_id
     message.set_content(text_body(submission, meta, settings), subtype="plain", charset="utf-8")
