@@ -241,3 +241,27 @@ def test_header_lines_stay_within_78_characters():
     )
     head = email.raw.split(b"\r\n\r\n", 1)[0]
     assert max(len(line) for line in head.split(b"\r\n")) <= 78
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "=?utf-8?q?a?=@example.org",
+        "=?utf-8?b?dmljdGltQGV2aWwuZXhhbXBsZQ==?=@example.org",
+        "a=?x?=@example.org",
+    ],
+)
+def test_address_that_looks_like_an_encoded_word_is_kept_out_of_reply_to(address: str):
+    # email-validator accepts these (every character is atext), but a reader may decode an
+    # encoded word even inside an address, and Python's own Address() raised on it (a 500).
+    email, parsed = build([("email", address), ("message", "hi")])
+    assert set(header_names(email.raw)) == EXPECTED_HEADERS - {"Reply-To"}
+    assert b"=?utf-8?q?a?=" not in email.raw.split(b"\r\n\r\n", 1)[0]
+    text = parsed.get_body(("plain",)).get_content()
+    assert address in text and "Reply-To" in text
+
+
+def test_reply_to_is_written_exactly_as_validated():
+    address = "a.b-c+d=e?f{g}h|i~j'k*l/m^n`o_p#q$r%s&t!u@example.org"
+    email, _ = build([("email", address), ("message", "hi")])
+    assert _raw_header(email.raw, "Reply-To") == f"Reply-To: {address}"

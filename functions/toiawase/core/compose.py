@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import secrets
 import string
 from collections.abc import Callable
@@ -42,6 +43,9 @@ _ENCODED_WORD = 70  # RFC 2047 allows 75; shorter leaves room for "From: " on th
 _ATEXT = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~")
 # RFC 2047 §5(3): what a "Q" encoded word in a phrase may carry unencoded (space becomes "_").
 _Q_LITERAL = frozenset(string.ascii_letters + string.digits + "!*+-/")
+# RFC 5322 dot-atom local part @ an ASCII (punycode) domain: the only Reply-To ever written.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_REPLY_TO = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,22 @@ def _folded(name: str, tokens: list[str]) -> str:
     return "\n ".join(lines)
 
 
+def reply_to_address(submission: Submission) -> tuple[str | None, str]:
+    """The submitter's address for ``Reply-To``, or None and why it cannot go there.
+
+    email-validator has checked the syntax; this only refuses what is valid yet unsafe in a
+    header: a non-ASCII local part (SES has no SMTPUTF8), and a local part with ``=?`` or
+    ``?=``, which some readers would decode as an RFC 2047 encoded word (and which Python's
+    own address parser raised on).
+    """
+    header = submission.email.header
+    if header is None:
+        return None, "the address above has a non-ASCII local part, which SES cannot put in a"
+    if "=?" in header or "?=" in header or not _REPLY_TO.fullmatch(header):
+        return None, "the address above looks like encoded text to a mail reader, so it is not in a"
+    return header, ""
+
+
 def _meta_rows(submission: Submission, meta: SubmissionMeta) -> list[tuple[str, str]]:
     return [
         ("Reply to", submission.email.normalized),
@@ -196,12 +216,9 @@ def text_body(submission: Submission, meta: SubmissionMeta, settings: Settings) 
         for value in values:
             lines.extend(f"  {line}" for line in (value.split("\n") or [""]))
         lines.append("")
-    if submission.email.header is None:
-        lines += [
-            "Note: the address above has a non-ASCII local part, which SES cannot put in a",
-            "Reply-To header. Reply by writing to it directly.",
-            "",
-        ]
+    reply_to, why_not = reply_to_address(submission)
+    if reply_to is None:
+        lines += [f"Note: {why_not}", "Reply-To header. Reply by writing to it directly.", ""]
     lines.append("-- ")
     lines.extend(f"{label}: {value}" for label, value in _meta_rows(submission, meta))
     return "\n".join(lines) + "\n"
@@ -222,10 +239,10 @@ def html_body(submission: Submission, meta: SubmissionMeta, settings: Settings) 
         f"<td>{esc(value)}</td></tr>"
         for label, value in _meta_rows(submission, meta)
     )
+    reply_to, why_not = reply_to_address(submission)
     note = (
-        "<p>The address has a non-ASCII local part, which SES cannot put in a Reply-To "
-        "header. Reply by writing to it directly.</p>"
-        if submission.email.header is None
+        f"<p>Note: {esc(why_not)} Reply-To header. Reply by writing to it directly.</p>"
+        if reply_to is None
         else ""
     )
     return (
@@ -247,8 +264,10 @@ def compose(submission: Submission, meta: SubmissionMeta, settings: Settings) ->
     )
     message["To"] = [Address(addr_spec=a) for a in settings.recipient_addresses]
     expected = ["From", "To"]
-    if submission.email.header is not None:
-        message["Reply-To"] = Address(addr_spec=submission.email.header)
+    reply_to, _ = reply_to_address(submission)
+    if reply_to is not None:
+        # Written as it is: Python's parser would decode (or raise on) text in the address.
+        message.set_raw("Reply-To", reply_to)
         expected.append("Reply-To")
     message.set_raw(
         "Subject", _folded("Subject", _tokens(subject_line(submission, settings), _text_word))
