@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
+import quopri
 import re
 import string
 import unicodedata
 from dataclasses import dataclass
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 from toiawase.core.compose import SUBMISSION_HEADER
 
@@ -147,25 +147,14 @@ def read_mailbox(value: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Composed:
-    """What the oracle read from a message."""
+    """What the oracle read from a message: its headers and its two bodies, decoded."""
 
     headers: dict[str, str]
     display_name: str
     subject: str
     reply_to: str | None
-    parsed: EmailMessage
-
-    @property
-    def text(self) -> str:
-        part = self.parsed.get_body(("plain",))
-        assert part is not None
-        return str(part.get_content())
-
-    @property
-    def html(self) -> str:
-        part = self.parsed.get_body(("html",))
-        assert part is not None
-        return str(part.get_content())
+    text: str
+    html: str
 
 
 def read_message(
@@ -201,25 +190,48 @@ def read_message(
     content_type = CONTENT_TYPE.fullmatch(headers["Content-Type"])
     _require(content_type is not None, f"Content-Type is {headers['Content-Type']!r}")
     assert content_type is not None
-    _check_body(raw, content_type.group(1).encode("ascii"))
-    parsed = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(parsed, EmailMessage)
-    kinds = [part.get_content_type() for part in parsed.iter_parts()]
-    _require(kinds == ["text/plain", "text/html"], f"parts {kinds}")
-    for part in parsed.iter_parts():
-        _require(part.get_content_charset() == "utf-8", "a part is not UTF-8")
-    return Composed(headers, display, subject, headers.get("Reply-To"), parsed)
+    text, html = _bodies(raw, content_type.group(1).encode("ascii"))
+    return Composed(headers, display, subject, headers.get("Reply-To"), text, html)
 
 
-def _check_body(raw: bytes, boundary: bytes) -> None:
-    """CRLF everywhere, no line over 998 octets, and exactly two parts between the boundaries."""
-    lines = raw.split(b"\r\n")
+def _bodies(raw: bytes, boundary: bytes) -> tuple[str, str]:
+    """CRLF everywhere, no line over 998 octets, exactly a UTF-8 text part and an HTML part."""
     _require(raw.endswith(b"\r\n"), "the message does not end with CRLF")
+    lines = raw.split(b"\r\n")
     for line in lines:
         _require(b"\r" not in line and b"\n" not in line, "bare CR or LF in the body")
         _require(len(line) <= 998, "a body line is over 998 octets")
-    delimiters = [line for line in lines if line.startswith(b"--" + boundary)]
+    delimiter, close = b"--" + boundary, b"--" + boundary + b"--"
+    marks = [i for i, line in enumerate(lines) if line.startswith(delimiter)]
     _require(
-        delimiters == [b"--" + boundary, b"--" + boundary, b"--" + boundary + b"--"],
+        [lines[i] for i in marks] == [delimiter, delimiter, close],
         "the parts are not exactly text and HTML",
     )
+    texts = [_part(lines[start + 1 : end]) for start, end in itertools.pairwise(marks)]
+    _require([kind for kind, _ in texts] == ["text/plain", "text/html"], "part types")
+    return texts[0][1], texts[1][1]
+
+
+def _part(lines: list[bytes]) -> tuple[str, str]:
+    """(media type, decoded text) of one body part, read by hand."""
+    blank = lines.index(b"")
+    headers = {}
+    for line in b"\r\n".join(lines[:blank]).replace(b"\r\n ", b" ").split(b"\r\n"):
+        name, _, value = line.decode("ascii").partition(":")
+        headers[name.lower()] = value.strip()
+    media, _, params = headers["content-type"].partition(";")
+    _require(params.strip() == 'charset="utf-8"', f"part parameters {params!r}")
+    body = b"\r\n".join(lines[blank + 1 :])
+    encoding = headers.get("content-transfer-encoding", "7bit").lower()
+    if encoding == "base64":
+        data = base64.b64decode(body, validate=False)
+    elif encoding == "quoted-printable":
+        data = quopri.decodestring(body)
+    else:
+        _require(encoding in ("7bit", "8bit"), f"transfer encoding {encoding}")
+        data = body
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise OracleError("a part is not UTF-8") from exc
+    return media.strip(), text.replace("\r\n", "\n")
