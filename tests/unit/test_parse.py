@@ -163,3 +163,30 @@ class TestContentType:
     def test_parameters_are_parsed_case_insensitively(self):
         media, params = parse_content_type('Multipart/Form-Data; Boundary="a b"')
         assert media == "multipart/form-data" and params["boundary"] == "a b"
+
+
+class TestClearMessages:
+    """A refusal says what was wrong in plain words, without echoing the input at length."""
+
+    def test_huge_json_number_is_named_without_python_advice(self):
+        error = refused("application/json", b'{"message":' + b"9" * 5_000 + b"}")
+        assert error.status == 400
+        assert "number" in error.message and "sys." not in error.message
+        assert len(error.message) < 200
+
+    def test_json_syntax_error_says_where(self):
+        error = refused("application/json", b'{"email": }')
+        assert error.status == 400 and "line 1 column 11" in error.message
+
+    @pytest.mark.parametrize(
+        ("content_type", "body"),
+        [
+            ("application/" + "x" * 5_000, b"a=b"),
+            (FORM + "; charset=" + "y" * 5_000, b"a=b"),
+            ("application/json", b'{"' + b"k" * 5_000 + b'":1,"' + b"k" * 5_000 + b'":2}'),
+            ("application/json", b'{"' + b"k" * 5_000 + b'":{}}'),
+        ],
+    )
+    def test_long_input_is_not_echoed_in_full(self, content_type: str, body: bytes):
+        error = refused(content_type, body)
+        assert 400 <= error.status < 500 and len(error.message) < 300

@@ -35,6 +35,12 @@ _header_registry = HeaderRegistry()
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` for an error message: quoted, escaped, and cut short when long."""
+    shown = repr(text[:limit])
+    return shown + "…" if len(text) > limit else shown
+
+
 def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
     """The media type (lower case) and parameters of a Content-Type header, via ``email``."""
     if not value or not value.strip():
@@ -63,12 +69,12 @@ def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[s
     parser = _PARSERS.get(media_type)
     if parser is None:
         raise unsupported(
-            f"Content-Type {media_type} is not accepted. Send a form "
+            f"Content-Type {_shown(media_type)} is not accepted. Send a form "
             "(application/x-www-form-urlencoded or multipart/form-data) or application/json."
         )
     charset = params.get("charset", "utf-8").lower()
     if charset not in _UTF8_NAMES:
-        raise unsupported(f"Only UTF-8 is accepted, not charset={charset}.")
+        raise unsupported(f"Only UTF-8 is accepted, not charset {_shown(charset)}.")
     pairs = parser(body, params, limits)
     if len(pairs) > limits.max_fields:
         raise too_large(f"The submission has more than {limits.max_fields} fields.")
@@ -77,7 +83,7 @@ def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[s
         try:
             ensure_encodable(value)
         except InvalidText as exc:
-            raise malformed(f"Field {name!r} {exc}.") from exc
+            raise malformed(f"Field {_shown(name)} {exc}.") from exc
     return media_type, pairs
 
 
@@ -121,7 +127,7 @@ def _reject_duplicates(items: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in items:
         if key in result:
-            raise malformed(f"The JSON object has the key {key!r} more than once.")
+            raise malformed(f"The JSON object has the key {_shown(key)} more than once.")
         result[key] = value
     return result
 
@@ -135,7 +141,7 @@ def _json_scalar(name: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
-    raise malformed(f"Field {name!r} must be a string, a number or an array of strings.")
+    raise malformed(f"Field {_shown(name)} must be a string, a number or an array of strings.")
 
 
 def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
@@ -146,8 +152,10 @@ def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
         raise
     except RecursionError as exc:
         raise malformed("The JSON is nested too deeply.") from exc
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise malformed(f"The body is not valid JSON ({exc}).") from exc
+    except ValueError as exc:  # int(): over sys.get_int_max_str_digits() digits
+        raise malformed("A number in the JSON has too many digits.") from exc
     if not isinstance(data, dict):
         raise malformed("The JSON body must be an object of fields.")
     if len(data) > limits.max_fields:
@@ -191,13 +199,13 @@ def _parse_multipart(body: bytes, params: dict[str, str], limits: Limits) -> Pai
                 raise unsupported("File uploads are not accepted by this form (yet).")
             part_type = (part.content_type or "text/plain").split(";")[0].strip().lower()
             if part_type != "text/plain":
-                raise unsupported(f"A form part of type {part_type} is not accepted.")
+                raise unsupported(f"A form part of type {_shown(part_type)} is not accepted.")
             if (part.charset or "utf-8").lower() not in _UTF8_NAMES:
-                raise unsupported(f"Only UTF-8 is accepted, not charset={part.charset}.")
+                raise unsupported(f"Only UTF-8 is accepted, not charset {_shown(part.charset)}.")
             try:
                 pairs.append((part.name, part.raw.decode("utf-8")))
             except UnicodeDecodeError as exc:
-                raise malformed(f"Field {part.name!r} is not valid UTF-8.") from exc
+                raise malformed(f"Field {_shown(part.name)} is not valid UTF-8.") from exc
     except ParserLimitReached as exc:
         raise too_large(f"The multipart body is over a limit ({exc}).") from exc
     except MultipartError as exc:
