@@ -12,7 +12,13 @@ from email_validator import validate_email
 from tests.mail_oracle import read_message
 from tests.property.tally import TALLY
 from tests.unit.helpers import WHEN, RecordingSender
-from toiawase.core.compose import OutgoingEmail, from_display_name, subject_line
+from toiawase.core.compose import (
+    SUBMISSION_HEADER,
+    OutgoingEmail,
+    from_display_name,
+    header_names,
+    subject_line,
+)
 from toiawase.core.config import Settings, load_settings
 from toiawase.core.errors import InputError
 from toiawase.core.http import HttpRequest
@@ -119,13 +125,22 @@ def check_email(email: OutgoingEmail, pairs: Pairs, settings: Settings) -> None:
     assert email.to_addresses == settings.recipient_addresses
     assert email.feedback_address == settings.feedback_address
     submission = validate_submission(pairs, settings.limits)
+    reply_to = expected_reply_to(pairs)
+    composed = ["From", "To", "Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
+    composed += ["Reply-To"] if reply_to is not None else []
+    assert sorted(header_names(email.raw)) == sorted(composed)  # the product's own reading too
     read = read_message(
         email.raw,
         sender=settings.sender_address,
         recipients=settings.recipient_addresses,
-        reply_to=expected_reply_to(pairs),
+        reply_to=reply_to,
         submission_id=email.submission_id,
     )
+    # Outside From and Subject (checked decoded above), no submitted value appears at all.
+    rest = "\n".join(v for k, v in read.headers.items() if k not in ("From", "Subject"))
+    for name, value in pairs:
+        if len(value) >= 8 and not (name in EMAIL_FIELDS and value.strip() == reply_to):
+            assert value not in rest, (name, value)
     assert read.display_name == from_display_name(submission, settings)
     assert read.subject == subject_line(submission, settings)
     text, html = read.text, read.html

@@ -75,6 +75,8 @@ HOSTILE_SNIPPETS = [
     "İßﬁÅ",
     "\u3000",
     "x" * 200,
+    "y" * 1200,  # a line over 998 octets, unless encoded
+    "語" * 400,
 ]
 
 HOSTILE_EMAILS = [
