@@ -24,7 +24,7 @@ from toiawase.core.errors import InputError
 from toiawase.core.http import HttpRequest
 from toiawase.core.parse import Pairs, parse_body
 from toiawase.core.service import Dependencies, Outcome, handle
-from toiawase.core.submission import EMAIL_FIELDS, HONEYPOT_FIELD, validate_submission
+from toiawase.core.submission import EMAIL_FIELDS, validate_submission
 from toiawase.core.text import clean_body_text
 
 ORIGIN = "https://www.example.com"
@@ -99,7 +99,7 @@ def check_answer(
     assert len(sender.sent) <= 1
     pairs = parse_body(request.header("content-type"), request.body, settings.limits)[1]
     if not sender.sent:  # only a filled honeypot gets a success without a message
-        assert any(v.strip() for k, v in pairs if k == HONEYPOT_FIELD)
+        assert any(v.strip() for k, v in pairs if k == settings.defences.honeypot_field)
         return
     check_email(sender.sent[0], pairs, settings)
 
@@ -124,7 +124,10 @@ def check_email(email: OutgoingEmail, pairs: Pairs, settings: Settings) -> None:
     assert email.from_address == settings.sender_address
     assert email.to_addresses == settings.recipient_addresses
     assert email.feedback_address == settings.feedback_address
-    submission = validate_submission(pairs, settings.limits)
+    defences = settings.defences
+    submission = validate_submission(
+        pairs, settings.limits, defences.honeypot_field, defences.control_fields
+    )
     reply_to = expected_reply_to(pairs)
     composed = ["From", "To", "Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
     composed += ["Reply-To"] if reply_to is not None else []
@@ -145,6 +148,8 @@ def check_email(email: OutgoingEmail, pairs: Pairs, settings: Settings) -> None:
     assert read.subject == subject_line(submission, settings)
     text, html = read.text, read.html
     assert "<script" not in html.lower()
+    for name in defences.control_fields | {k for k, _ in pairs if k.startswith("_")}:
+        assert f"\n{name}:\n" not in f"\n{text}", f"control field {name!r} copied"
     for name, values in submission.fields:  # Unicode end to end: every line of every field
         assert f"{name}:" in text
         for value in values:

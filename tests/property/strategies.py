@@ -126,6 +126,8 @@ VALID_EMAILS = [
 CONTROL_NAMES = ["_subject", "_next", "_gotcha", "_replyto"]
 RECIPIENT_NAMES = ["to", "_to", "cc", "_cc", "bcc", "_bcc", "from", "sender", "reply-to"]
 OTHER_NAMES = ["company", "phone", "会社名", "Subject", "X-Mailer", "Content-Type", "message[]"]
+# Captcha widgets' token fields: controls, never copied into the email.
+TOKEN_NAMES = ["cf-turnstile-response", "h-captcha-response", "g-recaptcha-response"]
 
 ACCEPTS = [
     None,
@@ -255,7 +257,7 @@ def email_value() -> st.SearchStrategy[str]:
 
 @cache  # built once: a strategy is validated when first drawn from
 def field_name() -> st.SearchStrategy[str]:
-    names = st.sampled_from(CONTROL_NAMES + RECIPIENT_NAMES + OTHER_NAMES)
+    names = st.sampled_from(CONTROL_NAMES + RECIPIENT_NAMES + OTHER_NAMES + TOKEN_NAMES)
     plain = st.text(string.ascii_lowercase + "_-", min_size=1, max_size=12)
     return st.one_of(names, names, plain, plain, hostile_text(1))
 
