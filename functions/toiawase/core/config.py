@@ -108,7 +108,12 @@ class Settings:
 
 
 def normalize_origin(value: str) -> str | None:
-    """``scheme://host[:port]`` in lower case, or None when ``value`` is not an http(s) origin."""
+    """``scheme://host[:port]`` in lower case, or None when ``value`` is not an http(s) origin.
+
+    Control characters make it None: ``urlsplit`` would silently drop TAB, CR and LF.
+    """
+    if not value.isprintable():
+        return None
     try:
         parts = urlsplit(value.strip())
         port = parts.port

@@ -136,9 +136,10 @@ def _content_type(request: HttpRequest) -> str:
 
 def cors_headers(request: HttpRequest, settings: Settings, method: str) -> dict[str, str]:
     """Echo an allowed ``Origin`` (never ``*``); API Gateway does the same in the cloud."""
-    origin = request.header("origin")
+    origin = normalize_origin(request.header("origin") or "")
     headers = {"Vary": "Origin"}
-    if origin and normalize_origin(origin) in settings.allowed_origins:
+    if origin is not None and origin in settings.allowed_origins:
+        # The canonical form, never the header as sent: it is the request's own text.
         headers["Access-Control-Allow-Origin"] = origin
         headers["Access-Control-Allow-Methods"] = f"{method}, OPTIONS"
         headers["Access-Control-Allow-Headers"] = (
