@@ -7,22 +7,16 @@ the reason; with ``CI=true`` it fails them: CI must prove the site works in a re
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import re
-import subprocess
 import sys
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.devserver import DevServerProcess
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -40,15 +34,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-CONTRACT_NAMES = (
-    "SENDER_ADDRESS",
-    "RECIPIENT_ADDRESSES",
-    "FEEDBACK_ADDRESS",
-    "ALLOWED_ORIGINS",
-    "REDIRECT_URL",
-    "SITE_NAME",
-    "SES_CONFIGURATION_SET",
-)
 
 
 def in_ci() -> bool:
@@ -96,34 +81,6 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-class Mailbox:
-    """The dev server's captured mail, read through its preview (``/_mail/messages.json``)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-
-    def _get(self, path: str) -> bytes:
-        with urllib.request.urlopen(self.base_url + path, timeout=10) as response:
-            data: bytes = response.read()
-            return data
-
-    def entries(self) -> list[dict[str, Any]]:
-        entries = json.loads(self._get("/_mail/messages.json"))["messages"]
-        assert isinstance(entries, list)
-        return entries
-
-    def count(self) -> int:
-        return len(self.entries())
-
-    def message(self, number: int) -> EmailMessage:
-        parsed = message_from_bytes(self._get(f"/_mail/{number}/raw"), policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-    def newest(self) -> EmailMessage:
-        return self.message(self.count())
-
-
 def text_body(message: EmailMessage) -> str:
     """The text body with the wire's CRLF line ends as ``\n``."""
     part = message.get_body(preferencelist=("plain",))
@@ -139,62 +96,6 @@ def html_body(message: EmailMessage) -> str:
     content = part.get_content()
     assert isinstance(content, str)
     return content
-
-
-class DevServerProcess:
-    """``toiawase dev --port 0`` as ``make dev`` runs it, with the local defaults."""
-
-    def __init__(self) -> None:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "POWERTOOLS_")) and k not in CONTRACT_NAMES
-        }
-        env["PYTHONUNBUFFERED"] = "1"
-        self.process = subprocess.Popen(
-            [CLI, "dev", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        self.output: list[str] = []
-        self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-        first = self.wait_for(r"http://127\.0\.0\.1:\d+/submit", timeout=90)
-        match = re.search(r":(\d+)/submit", first)
-        assert match is not None
-        self.port = int(match.group(1))
-        self.wait_for(r"Ctrl-C stops")
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.mailbox = Mailbox(self.base_url)
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output.append(line)
-            self._lines.put(line)
-
-    def wait_for(self, pattern: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self._lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.process.poll() is not None:
-                    raise AssertionError("dev server exited:\n" + "".join(self.output)) from None
-                continue
-            if re.search(pattern, line):
-                return line
-        raise AssertionError(f"no line matching {pattern!r} within {timeout}s")
-
-    def url(self, path: str = "/") -> str:
-        return self.base_url + path
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DevServerProcess, require_playwright, screenshot
+from tests.devserver import DevServerProcess
+from tests.e2e.conftest import require_playwright, screenshot
 from toiawase.local.devserver import DevServer, make_server
 from toiawase.local.preview import BODY_CSP, PAGE_CSP
 from toiawase.local.runner import LocalRunner

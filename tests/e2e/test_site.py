@@ -14,7 +14,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.e2e.conftest import DevServerProcess, require_playwright, screenshot, text_body
+from tests.devserver import DevServerProcess
+from tests.e2e.conftest import require_playwright, screenshot, text_body
 
 require_playwright()
 

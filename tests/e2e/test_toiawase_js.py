@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.e2e.conftest import DevServerProcess, require_playwright
+from tests.devserver import DevServerProcess
+from tests.e2e.conftest import require_playwright
 
 require_playwright()
 

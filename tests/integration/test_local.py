@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import queue
-import re
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(Path(sys.executable).with_name("toiawase"))
+from tests.devserver import CLI, ROOT, DevServerProcess
 
 
 def local_env() -> dict[str, str]:
@@ -38,54 +30,9 @@ def local_env() -> dict[str, str]:
     return env
 
 
-class DevServer:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [CLI, "dev", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=local_env(),
-            cwd=ROOT,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
-        first = self.wait_for(r"http://127\.0\.0\.1:(\d+)/submit", timeout=60)
-        match = re.search(r":(\d+)/submit", first)
-        assert match is not None
-        self.port = int(match.group(1))
-
-    def _pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, pattern: str, timeout: float = 20) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.process.poll() is not None:
-                    raise AssertionError("dev server exited") from None
-                continue
-            if re.search(pattern, line):
-                return line
-        raise AssertionError(f"no line matching {pattern!r} within {timeout}s")
-
-    def post(self, body: bytes, headers: dict[str, str]) -> http.client.HTTPResponse:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        connection.request("POST", "/submit", body=body, headers=headers)
-        return connection.getresponse()
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def dev_server() -> Iterator[DevServer]:
-    server = DevServer()
+def dev_server() -> Iterator[DevServerProcess]:
+    server = DevServerProcess()
     yield server
     server.stop()
 
