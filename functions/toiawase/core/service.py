@@ -63,10 +63,10 @@ class Dependencies:
 class Outcome:
     """What happened, for the handler to answer, log and count (never personal data).
 
-    ``result`` is one of ``sent``, ``queued``, ``held``, ``spam``, ``rejected``,
+    ``result`` is one of ``sent``, ``queued``, ``held``, ``spam``, ``replayed``, ``rejected``,
     ``send_failed``, ``in_progress``, ``misconfigured``, ``status``, ``preflight`` or
     ``no_route``; ``reason`` is the error code when there is one; ``notes`` are extra events
-    worth counting (``StoreFailed``, ``QueueFailed``, ``Replayed`` …).
+    worth counting (``Accepted``, ``StoreFailed``, ``QueueFailed``, ``RateLimited`` …).
     """
 
     response: HttpResponse
