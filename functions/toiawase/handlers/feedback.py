@@ -51,14 +51,13 @@ def handle_message(message: str) -> str:
     if broken:
         metrics.add_metric(name="OwnerInboxProblem", unit=MetricUnit.Count, value=1)
         logger.error("an owner inbox bounced or complained", extra=fields)
-        alerts = wiring.alerts(os.environ)
-        if alerts is not None:
-            alerts.alert(
-                "toiawase: your inbox is not receiving form mail",
-                f"SES reported a {event.event_type.lower()} ({event.detail or 'no detail'}) from "
-                f"{', '.join(broken)}, one of your RECIPIENT_ADDRESSES. Form submissions to it "
-                "are not arriving; check the mailbox (full? deleted? filtering?).",
-            )
+        wiring.alert_owner(
+            os.environ,
+            "toiawase: your inbox is not receiving form mail",
+            f"SES reported a {event.event_type.lower()} ({event.detail or 'no detail'}) from "
+            f"{', '.join(broken)}, one of your RECIPIENT_ADDRESSES. Form submissions to it "
+            "are not arriving; check the mailbox (full? deleted? filtering?).",
+        )
     store = wiring.store(os.environ)
     if event.new_status is None or event.submission_id is None or store is None:
         logger.info("SES event noted", extra=fields)

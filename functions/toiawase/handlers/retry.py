@@ -71,13 +71,12 @@ def record_handler(record: SQSRecord) -> None:
     elif result.result == "failed":
         metrics.add_metric(name="SubmissionHeld", unit=MetricUnit.Count, value=1)
         logger.error("queued submission refused by SES; fix, then redrive", extra=fields)
-        alerts = wiring.alerts(os.environ)
-        if alerts is not None:
-            alerts.alert(
-                "toiawase: a submission could not be sent",
-                f"SES refused submission {submission_id} ({result.reason}). It is kept; fix the "
-                "cause (see `toiawase doctor`), then run `toiawase redrive`.",
-            )
+        wiring.alert_owner(
+            os.environ,
+            "toiawase: a submission could not be sent",
+            f"SES refused submission {submission_id} ({result.reason}). It is kept; fix the "
+            "cause (see `toiawase doctor`), then run `toiawase redrive`.",
+        )
     else:
         logger.info("queued submission skipped", extra=fields)
 

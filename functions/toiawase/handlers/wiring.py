@@ -133,6 +133,13 @@ def alerts(env: Mapping[str, str]) -> Alerts | None:
     return _alerts(topic) if topic else None
 
 
+def alert_owner(env: Mapping[str, str], subject: str, message: str) -> None:
+    """Tell the owner, when an alert topic is configured (no submitter data in ``message``)."""
+    channel = alerts(env)
+    if channel is not None:
+        channel.alert(subject, message)
+
+
 def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
     return Dependencies(
         sender=sender,
