@@ -220,7 +220,7 @@ def _attribute(
     """Where a warm request's time goes: composing the message, and the SES call.
 
     Separate from the timed loop (the wrappers cost a little). Looks the pieces up by name
-    (``toiawase.core.service.compose``, ``sender.send``) and skips any that is not there, so a
+    (``toiawase.core.submit.compose``, ``sender.send``) and skips any that is not there, so a
     refactoring of the handler makes this silent, never wrong.
     """
     clock = time.perf_counter_ns
@@ -236,7 +236,7 @@ def _attribute(
 
         return wrapper
 
-    service = sys.modules.get("toiawase.core.service")
+    service = sys.modules.get("toiawase.core.submit")
     sender = getattr(module, "sender", None)
     if service is not None and hasattr(service, "compose"):
         service.compose = timed("compose", service.compose)  # type: ignore[attr-defined]

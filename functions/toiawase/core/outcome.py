@@ -1,0 +1,46 @@
+"""What a use case returns and what it may use: the types every HTTP use case shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from toiawase.core.http import HttpResponse
+from toiawase.core.ports import (
+    CaptchaVerifier,
+    Deduplicator,
+    RateLimiter,
+    RetryQueue,
+    Sender,
+    SubmissionStore,
+)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """The adapters one invocation may use. Optional ones are None when not configured."""
+
+    sender: Sender
+    new_id: Callable[[], str]
+    store: SubmissionStore | None = None
+    queue: RetryQueue | None = None
+    dedupe: Deduplicator | None = None
+    limiter: RateLimiter | None = None
+    captcha: CaptchaVerifier | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened, for the handler to answer, log and count (never personal data).
+
+    ``result`` is one of ``sent``, ``queued``, ``held``, ``spam``, ``replayed``, ``rejected``,
+    ``send_failed``, ``in_progress``, ``misconfigured``, ``status``, ``preflight`` or
+    ``no_route``; ``reason`` is the error code when there is one; ``notes`` are extra events
+    worth counting (``Accepted``, ``StoreFailed``, ``QueueFailed``, ``RateLimited`` …).
+    """
+
+    response: HttpResponse
+    result: str
+    reason: str | None = None
+    submission_id: str | None = None
+    notes: tuple[str, ...] = field(default=())

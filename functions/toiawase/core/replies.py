@@ -1,0 +1,40 @@
+"""Answers shared by the use cases: success (JSON or a 303 with the reference) and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from toiawase.core import answers
+from toiawase.core.http import HttpResponse
+
+
+def success(json_client: bool, sid: str, status: str, redirect_to: str | None) -> HttpResponse:
+    if json_client:
+        return answers.ok_json(sid, status)
+    target = _with_reference(redirect_to, sid, status) if redirect_to else None
+    return answers.ok_html(sid, target, status)
+
+
+def _with_reference(url: str, sid: str, status: str) -> str:
+    """The thank-you URL with ``id`` and ``status`` added, so the page can show the reference."""
+    parts = urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in ("id", "status")
+    ]
+    query += [("id", sid), ("status", status)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def error(
+    json_client: bool,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    if json_client:
+        return answers.error_json(status, code, message, headers=headers)
+    return answers.error_html(status, message, headers=headers)

@@ -1,0 +1,341 @@
+"""``POST /submit``: one submission, from request to honest answer. Pure: adapters are passed in.
+
+parse → validate → screen (honeypot) → [deduplicate] → [store] → compose → send, then the
+answer the contract asks for. The browser is told ``sent`` only after SES accepted the
+message, ``queued`` (202) only when the submission is held durably for a retry, and a 5xx when
+neither happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from toiawase.core import answers, records
+from toiawase.core.compose import SubmissionMeta, compose
+from toiawase.core.config import Settings, normalize_origin
+from toiawase.core.errors import ConfigError, InputError
+from toiawase.core.http import HttpRequest
+from toiawase.core.idempotency import idempotency_key
+from toiawase.core.outcome import Dependencies, Outcome
+from toiawase.core.parse import parse_body
+from toiawase.core.ports import (
+    CaptchaUnavailable,
+    CaptchaVerifier,
+    InProgress,
+    LimiterUnavailable,
+    QueueUnavailable,
+    RateLimiter,
+    SendFailed,
+    StoreUnavailable,
+    SubmissionStore,
+)
+from toiawase.core.redirect import request_origin, safe_redirect
+from toiawase.core.replies import success
+from toiawase.core.screening import check_content, check_origin, rate_buckets
+from toiawase.core.submission import Submission, validate_submission
+
+SUBMIT_PATH = "/submit"
+
+
+class ScreeningUnavailable(Exception):
+    """A defence could not decide (captcha provider down) and the policy is to refuse."""
+
+
+class NotAccepted(Exception):
+    """Raised inside the deduplicated unit so a failed attempt is not remembered as the answer."""
+
+    def __init__(self, status: int, code: str, message: str, reason: str, sid: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+        self.reason, self.submission_id = reason, sid
+
+
+def submit(
+    request: HttpRequest, settings: Settings, deps: Dependencies, json_client: bool
+) -> Outcome:
+    """Screen, validate, keep, compose and send one submission; answer what really happened."""
+    page_url = request.header("referer")
+    back_url = (
+        page_url if page_url and normalize_origin(page_url) in settings.allowed_origins else None
+    )
+    defences = settings.defences
+    notes: list[str] = []
+
+    def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
+        response = (
+            answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
+            if json_client
+            else answers.error_html(exc.status, exc.message, exc.fields, back_url, headers)
+        )
+        return Outcome(response, "rejected", exc.code, None, tuple(notes))
+
+    try:
+        check_origin(request, settings)
+    except InputError as exc:
+        return refuse(exc)
+    if deps.limiter is not None:
+        retry_after = _rate_limited(request, settings, deps.limiter, notes)
+        if retry_after is not None:
+            message = f"Too many submissions. Please try again in {retry_after} seconds."
+            return refuse(
+                InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)}
+            )
+    try:
+        _, pairs = parse_body(request.header("content-type"), request.body, settings.limits)
+        submission = validate_submission(
+            pairs, settings.limits, defences.honeypot_field, defences.control_fields
+        )
+    except InputError as exc:
+        return refuse(exc)
+
+    redirect_to = safe_redirect(
+        submission.next_url, settings.allowed_origins, settings.redirect_url, page_url
+    )
+    meta = SubmissionMeta(
+        submission_id="",  # set inside the unit of work, so a replay keeps the first id
+        received_at=request.received_at,
+        page_url=page_url,
+        origin=request_origin(request.header("origin"), page_url),
+        client_ip=request.source_ip,
+    )
+    if submission.honeypot_filled:
+        # Bots get the normal answer so they learn nothing; nothing is sent, but the
+        # submission is kept as "spam" so the owner can review a false positive.
+        sid = deps.new_id()
+        _keep_spam(submission, meta, sid, deps.store, notes)
+        response = success(json_client, sid, records.SENT, redirect_to)
+        return Outcome(response, "spam", "honeypot", sid, tuple(notes))
+    try:
+        check_content(submission, defences)
+    except InputError as exc:
+        return refuse(exc)
+    token = _captcha_token(pairs, defences.captcha_field)
+
+    def work() -> Mapping[str, Any]:
+        # Inside the deduplicated unit: a repeat of an accepted post is answered from the first
+        # without presenting its (single-use) captcha token to the provider again.
+        _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
+        return accept(submission, meta, settings, deps, notes)
+
+    try:
+        if deps.dedupe is not None:
+            key = idempotency_key(request.headers, pairs, request.source_ip)
+            result = deps.dedupe.once(key, work)
+        else:
+            result = work()
+    except InputError as exc:
+        return refuse(exc)
+    except ScreeningUnavailable:
+        message = "The spam check is not answering, so your message was not sent. Please try again."
+        return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
+    except NotAccepted as exc:
+        message = f"{exc.message} Reference: {exc.submission_id}."
+        extra = {"Retry-After": "60"} if exc.status == 503 else {}
+        response = (
+            answers.error_json(exc.status, exc.code, message, headers=extra)
+            if json_client
+            else answers.error_html(exc.status, message, back_url=back_url, headers=extra)
+        )
+        return Outcome(response, "send_failed", exc.reason, exc.submission_id, tuple(notes))
+    except InProgress:
+        message = "This submission is already being sent. Please wait a moment; do not resend it."
+        response = (
+            answers.error_json(409, "in_progress", message)
+            if json_client
+            else answers.error_html(409, message, back_url=back_url)
+        )
+        return Outcome(response, "in_progress", "in_progress", None, tuple(notes))
+
+    sid, status = str(result["id"]), str(result["status"])
+    response = success(json_client, sid, status, redirect_to)
+    # When the work did not run here, this is the first request's answer, replayed.
+    ran = "Accepted" in notes
+    kind = str(result.get("outcome", status)) if ran else "replayed"
+    return Outcome(response, kind, result.get("reason"), sid, tuple(notes))
+
+
+def _rate_limited(
+    request: HttpRequest, settings: Settings, limiter: RateLimiter, notes: list[str]
+) -> int | None:
+    """Seconds to wait when a limit is exceeded; None to go on. Fails open: an outage of the
+    counters must not turn real submissions away (the stage throttling still bounds abuse)."""
+    now = request.received_at
+    wait = 0
+    try:
+        for bucket in rate_buckets(request.source_ip, settings.defences, now):
+            if limiter.hit(bucket.key, bucket.resets_at) > bucket.limit:
+                wait = max(wait, bucket.resets_at - int(now.timestamp()))
+    except LimiterUnavailable:
+        notes.append("RateLimiterFailed")
+        return None
+    if wait:
+        notes.append("RateLimited")
+        return max(wait, 1)
+    return None
+
+
+def _captcha_token(pairs: list[tuple[str, str]], field_name: str | None) -> str:
+    if field_name is None:
+        return ""
+    return next((v.strip() for k, v in pairs if k == field_name and v.strip()), "")
+
+
+def _check_captcha(
+    token: str,
+    remote_ip: str,
+    settings: Settings,
+    verifier: CaptchaVerifier | None,
+    notes: list[str],
+) -> None:
+    defences = settings.defences
+    if defences.captcha_provider is None:
+        return
+    failed = InputError(
+        422,
+        "captcha_failed",
+        "The spam check did not pass. Please complete it again and resend.",
+        {"captcha": "did not pass; please complete it again"},
+    )
+    if not token:
+        notes.append("CaptchaMissing")
+        raise InputError(
+            422,
+            "captcha_failed",
+            "Please complete the spam check before sending.",
+            {"captcha": "is required"},
+        )
+    if verifier is None:
+        raise ConfigError("CAPTCHA_PROVIDER is set but no verifier is configured")
+    try:
+        verdict = verifier.verify(token, remote_ip)
+    except CaptchaUnavailable:
+        notes.append("CaptchaUnavailable")
+        if defences.captcha_on_outage == "accept":
+            return
+        raise ScreeningUnavailable() from None
+    if not verdict.success:
+        notes.append("CaptchaFailed")
+        raise failed
+    if (
+        defences.captcha_provider == "recaptcha-v3"
+        and (verdict.score or 0.0) < defences.captcha_min_score
+    ):
+        notes.append("CaptchaLowScore")
+        raise failed
+
+
+def _keep_spam(
+    submission: Submission,
+    meta: SubmissionMeta,
+    sid: str,
+    store: SubmissionStore | None,
+    notes: list[str],
+) -> None:
+    if store is None:
+        return
+    meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
+    try:
+        store.create(
+            records.StoredSubmission(
+                submission_id=sid,
+                status=records.SPAM,
+                created_at=meta.received_at,
+                updated_at=meta.received_at,
+                payload=records.encode_payload(submission, meta),
+            )
+        )
+    except StoreUnavailable:
+        notes.append("StoreFailed")
+
+
+def accept(
+    submission: Submission,
+    meta: SubmissionMeta,
+    settings: Settings,
+    deps: Dependencies,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Store (when configured), send, and fall back to the retry queue. Idempotent unit."""
+    sid = deps.new_id()
+    meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
+    notes.append("Accepted")
+    stored = False
+    if deps.store is not None:
+        try:
+            deps.store.create(
+                records.StoredSubmission(
+                    submission_id=sid,
+                    status=records.RECEIVED,
+                    created_at=meta.received_at,
+                    updated_at=meta.received_at,
+                    payload=records.encode_payload(submission, meta),
+                )
+            )
+            stored = True
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+    email = compose(submission, meta, settings)
+    now = meta.received_at
+    try:
+        message_id = deps.sender.send(email)
+    except SendFailed as exc:
+        notes.append("SendFailedTransient" if exc.transient else "SendFailedPermanent")
+        return _after_send_failure(exc, sid, stored, now, deps, notes)
+    if stored and deps.store is not None:
+        try:
+            deps.store.mark(sid, records.SENT, now, message_id=message_id, count_attempt=True)
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+    return {"id": sid, "status": records.SENT}
+
+
+def _after_send_failure(
+    exc: SendFailed,
+    sid: str,
+    stored: bool,
+    now: datetime,
+    deps: Dependencies,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Hold the submission for a retry when it is stored; otherwise admit it was not sent."""
+    store = deps.store
+    if stored and store is not None:
+        try:
+            if exc.transient and deps.queue is not None:
+                store.mark(sid, records.QUEUED, now, reason=exc.code, count_attempt=True)
+                try:
+                    deps.queue.enqueue(sid)
+                except QueueUnavailable:
+                    # Still stored with status "queued": `toiawase redrive` picks it up.
+                    notes.append("QueueFailed")
+                return {
+                    "id": sid,
+                    "status": records.QUEUED,
+                    "outcome": "queued",
+                    "reason": exc.code,
+                }
+            store.mark(sid, records.FAILED, now, reason=exc.code, count_attempt=True)
+            return {"id": sid, "status": records.QUEUED, "outcome": "held", "reason": exc.code}
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+            # The row exists with status "received", so a redrive still finds it: held.
+            return {"id": sid, "status": records.QUEUED, "outcome": "held", "reason": exc.code}
+    if exc.transient:
+        raise NotAccepted(
+            503,
+            "send_unavailable",
+            "The mail service is busy or unreachable, so your message was not sent. "
+            "Please try again in a few minutes.",
+            exc.code,
+            sid,
+        )
+    raise NotAccepted(
+        502,
+        "send_failed",
+        "The site's mail service refused the message, so it was not sent. "
+        "Please contact the site owner another way.",
+        exc.code,
+        sid,
+    )
