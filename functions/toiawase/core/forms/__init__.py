@@ -1,0 +1,1 @@
+"""Forms as code: the typed forms (``model``) every use case reads."""
