@@ -46,6 +46,9 @@ class Limits:
     """Input limits. Generous for a person, small enough that abuse stays cheap to refuse."""
 
     max_body_bytes: int = 128 * 1024
+    # A multipart body with files, through API Gateway and Lambda (see core/parse.py):
+    # 6,291,456 bytes of event, base64 (4/3), less room for the event's headers and context.
+    max_upload_body_bytes: int = 4_650_000
     max_fields: int = 40
     max_field_name_chars: int = 100
     max_value_chars: int = 5_000

@@ -18,10 +18,11 @@ against the detected type, wildcards (``image/*``, ``*/*``) allowed.
 
 from __future__ import annotations
 
-import mimetypes
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 # How many bytes of a file are read to judge it (an S3 object: one ranged GET of this size).
 HEAD_BYTES = 8192
@@ -71,9 +72,6 @@ ACTIVE_EXTENSIONS = frozenset(
     "pptm potm ppam sldm iso img vhd vhdx".split()
 )
 
-# The standard library's built-in table only (``MimeTypes()`` reads no system file), so the
-# same name maps to the same type on every machine.
-_MIME_TABLE = mimetypes.MimeTypes()
 _EXTRA_EXTENSIONS = {"jpg": "image/jpeg", "jfif": "image/jpeg", "heic": "image/heic"}
 
 
@@ -111,10 +109,21 @@ def extension(name: str) -> str:
     return ext.lower() if dot and stem.strip(".") else ""
 
 
+@cache
 def _type_of_extension(ext: str) -> str | None:
     if not ext:
         return None
-    return _EXTRA_EXTENSIONS.get(ext) or _MIME_TABLE.guess_type(f"f.{ext}", strict=False)[0]
+    # The standard library's built-in table only (``MimeTypes()`` reads no system file), so
+    # the same name maps to the same type on every machine; built when a file arrives.
+    table = _mime_table()
+    return _EXTRA_EXTENSIONS.get(ext) or table.guess_type(f"f.{ext}", strict=False)[0]
+
+
+@cache
+def _mime_table() -> Any:  # noqa: ANN401 - mimetypes.MimeTypes
+    import mimetypes
+
+    return mimetypes.MimeTypes()
 
 
 def sniff(head: bytes) -> tuple[str, frozenset[str], frozenset[str]]:

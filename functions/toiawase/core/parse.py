@@ -7,21 +7,31 @@ Three encodings, as browsers and scripts send them:
   a space and keeps repeated keys.
 * ``application/json``: one object; values are strings, numbers, booleans, null, or arrays of
   those (each array item becomes a repeated value). Duplicate keys and nesting are refused.
-* ``multipart/form-data`` with the maintained ``multipart`` parser; file parts are refused
-  (an empty, unselected file input is ignored, as browsers always send one).
+* ``multipart/form-data`` with the maintained ``multipart`` parser. File parts are taken only
+  by ``parse_form`` for the form's file fields (an empty, unselected file input is ignored, as
+  browsers always send one); ``parse_body`` refuses them. A file's bytes are the parser's own
+  buffer (``BytesIO.getvalue()`` hands it over without a copy): the body is decoded from base64
+  once by the handler and each file held once more, never copied again here.
+
+Through the function, a multipart body may be at most ``Limits.max_upload_body_bytes``
+(4,650,000 bytes): Lambda takes a synchronous request event of at most 6 MB (6,291,456 bytes),
+API Gateway sends a binary body base64-encoded (4 bytes for every 3), and the event's headers
+and context need a few kilobytes. Larger files go straight to S3 (``core/uploads.py``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.headerregistry import ContentTypeHeader, HeaderRegistry
 from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qsl
 
 from toiawase.core.config import Limits
-from toiawase.core.errors import InputError, malformed, too_large, unsupported
+from toiawase.core.errors import InputError, invalid_fields, malformed, too_large, unsupported
+from toiawase.core.files import IncomingFile, human_size
 from toiawase.core.text import InvalidText, ensure_encodable
 
 Pairs = list[tuple[str, str]]
@@ -52,12 +62,40 @@ def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
     return header.content_type, {k.lower(): str(v) for k, v in header.params.items()}
 
 
+@dataclass(frozen=True)
+class ParsedBody:
+    """A body read into its media type, its text fields in order, and its files."""
+
+    media_type: str
+    pairs: Pairs
+    files: list[IncomingFile] = field(default_factory=list)
+
+
 def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[str, Pairs]:
-    """Return the body's media type and its fields as ordered pairs; raise ``InputError``."""
-    if len(body) > limits.max_body_bytes:
-        raise too_large(
-            f"The submission is {len(body):,} bytes; the limit is {limits.max_body_bytes:,}."
-        )
+    """Return the body's media type and its fields as ordered pairs; raise ``InputError``.
+
+    File parts are refused (415): this is the reader for forms without file fields.
+    """
+    parsed = parse_form(content_type, body, limits)
+    return parsed.media_type, parsed.pairs
+
+
+def parse_form(
+    content_type: str | None,
+    body: bytes,
+    limits: Limits,
+    file_fields: frozenset[str] = frozenset(),
+) -> ParsedBody:
+    """Read a body; files are taken only for ``file_fields`` (multipart); raise ``InputError``."""
+    ceiling = limits.max_upload_body_bytes if file_fields else limits.max_body_bytes
+    if len(body) > ceiling:
+        if file_fields:
+            raise too_large(
+                f"The submission is {human_size(len(body))}; files sent with the form may "
+                f"together be at most {human_size(ceiling)}. Larger files need JavaScript on "
+                "(they are then uploaded directly), or send them another way."
+            )
+        raise too_large(f"The submission is {len(body):,} bytes; the limit is {ceiling:,}.")
     media_type, params = parse_content_type(content_type)
     if not media_type:
         if not body:
@@ -66,8 +104,7 @@ def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[s
             "The request has no Content-Type. Send a form (application/x-www-form-urlencoded "
             "or multipart/form-data) or application/json."
         )
-    parser = _PARSERS.get(media_type)
-    if parser is None:
+    if media_type not in _PARSERS:
         raise unsupported(
             f"Content-Type {_shown(media_type)} is not accepted. Send a form "
             "(application/x-www-form-urlencoded or multipart/form-data) or application/json."
@@ -75,8 +112,12 @@ def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[s
     charset = params.get("charset", "utf-8").lower()
     if charset not in _UTF8_NAMES:
         raise unsupported(f"Only UTF-8 is accepted, not charset {_shown(charset)}.")
-    pairs = parser(body, params, limits)
-    if len(pairs) > limits.max_fields:
+    files: list[IncomingFile] = []
+    if media_type == MULTIPART:
+        pairs = _parse_multipart(body, params, limits, file_fields, files)
+    else:
+        pairs = _PARSERS[media_type](body, params, limits)
+    if len(pairs) + len(files) > limits.max_fields:
         raise too_large(f"The submission has more than {limits.max_fields} fields.")
     for name, value in pairs:
         _check_name(name, limits)
@@ -84,7 +125,7 @@ def parse_body(content_type: str | None, body: bytes, limits: Limits) -> tuple[s
             ensure_encodable(value)
         except InvalidText as exc:
             raise malformed(f"Field {_shown(name)} {exc}.") from exc
-    return media_type, pairs
+    return ParsedBody(media_type, pairs, files)
 
 
 def _check_name(name: str, limits: Limits) -> None:
@@ -171,13 +212,20 @@ def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
     return pairs
 
 
-def _parse_multipart(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_multipart(
+    body: bytes,
+    params: dict[str, str],
+    limits: Limits,
+    file_fields: frozenset[str] = frozenset(),
+    files: list[IncomingFile] | None = None,
+) -> Pairs:
     # Imported here: only multipart requests pay for it (cold start).
     from multipart import MultipartError, MultipartParser, ParserLimitReached
 
     boundary = params.get("boundary")
     if not boundary:
         raise malformed("The multipart body has no boundary in its Content-Type.")
+    ceiling = limits.max_upload_body_bytes if file_fields else limits.max_body_bytes
     parser = MultipartParser(
         BytesIO(body),
         boundary,
@@ -185,9 +233,9 @@ def _parse_multipart(body: bytes, params: dict[str, str], limits: Limits) -> Pai
         charset="utf-8",
         strict=True,
         part_limit=limits.max_fields + 1,
-        partsize_limit=limits.max_body_bytes,
-        spool_limit=limits.max_body_bytes,
-        memory_limit=limits.max_body_bytes * 2,
+        partsize_limit=ceiling,
+        spool_limit=ceiling,
+        memory_limit=ceiling * 2,
         disk_limit=0,
     )
     pairs: Pairs = []
@@ -196,7 +244,16 @@ def _parse_multipart(body: bytes, params: dict[str, str], limits: Limits) -> Pai
             if part.filename is not None:
                 if part.filename == "" and part.size == 0:
                     continue  # an unselected <input type=file>
-                raise unsupported("File uploads are not accepted by this form (yet).")
+                if not file_fields:
+                    raise unsupported("File uploads are not accepted by this form.")
+                _check_name(part.name, limits)
+                if part.name not in file_fields:
+                    raise invalid_fields({part.name: "does not take files"})
+                if not part.filename.strip():
+                    raise malformed(f"A file part of {_shown(part.name)} has no file name.")
+                if files is not None:
+                    files.append(_incoming(part))
+                continue
             part_type = (part.content_type or "text/plain").split(";")[0].strip().lower()
             if part_type != "text/plain":
                 raise unsupported(f"A form part of type {_shown(part_type)} is not accepted.")
@@ -213,7 +270,14 @@ def _parse_multipart(body: bytes, params: dict[str, str], limits: Limits) -> Pai
     return pairs
 
 
-_PARSERS: dict[str, Callable[[bytes, dict[str, str], Limits], Pairs]] = {
+def _incoming(part: Any) -> IncomingFile:  # noqa: ANN401 - multipart.MultipartPart, untyped
+    buffer = part.file
+    # getvalue() hands the BytesIO's own buffer over (no copy); .raw would copy it.
+    data = buffer.getvalue() if isinstance(buffer, BytesIO) else part.raw
+    return IncomingFile(field=part.name, filename=part.filename, size=len(data), data=data)
+
+
+_PARSERS: dict[str, Callable[..., Pairs]] = {
     URLENCODED: _parse_urlencoded,
     JSON: _parse_json,
     MULTIPART: _parse_multipart,
