@@ -19,7 +19,7 @@ import html
 import re
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from toiawase.core.attachments import DEFAULT_LINK_DAYS, DeliveredFile, file_lines
 from toiawase.core.config import Settings
 from toiawase.core.submission import Submission
 from toiawase.core.text import clean_header_text
@@ -208,14 +209,21 @@ def _meta_rows(submission: Submission, meta: SubmissionMeta) -> list[tuple[str, 
     ]
 
 
-def text_body(submission: Submission, meta: SubmissionMeta, settings: Settings) -> str:
-    """Plain text: every field in submission order, then the submission's details."""
+def text_body(
+    submission: Submission,
+    meta: SubmissionMeta,
+    settings: Settings,
+    files: Sequence[DeliveredFile] = (),
+    link_days: int = DEFAULT_LINK_DAYS,
+) -> str:
+    """Plain text: every field in submission order, the files, then the submission's details."""
     lines = [f"A visitor sent this through the {settings.site_name} form.", ""]
     for name, values in submission.fields:
         lines.append(f"{name}:")
         for value in values:
             lines.extend(f"  {line}" for line in (value.split("\n") or [""]))
         lines.append("")
+    lines += file_lines(files, link_days)
     reply_to, why_not = reply_to_address(submission)
     if reply_to is None:
         lines += [f"Note: {why_not}", "Reply-To header. Reply by writing to it directly.", ""]
@@ -224,9 +232,26 @@ def text_body(submission: Submission, meta: SubmissionMeta, settings: Settings) 
     return "\n".join(lines) + "\n"
 
 
-def html_body(submission: Submission, meta: SubmissionMeta, settings: Settings) -> str:
+def html_body(
+    submission: Submission,
+    meta: SubmissionMeta,
+    settings: Settings,
+    files: Sequence[DeliveredFile] = (),
+    link_days: int = DEFAULT_LINK_DAYS,
+) -> str:
     """HTML: the same content, every submitted character escaped."""
     esc = html.escape
+    file_rows = "".join(
+        f"<li>{esc(f.filename)} ({esc(f.content_type)}, {f.size:,} bytes): "
+        + (
+            "attached"
+            if f.url is None
+            else f'<a href="{esc(f.url)}">download</a> (within {link_days} days)'
+        )
+        + "</li>"
+        for f in files
+    )
+    files_html = f"<p>Files:</p><ul>{file_rows}</ul>" if files else ""
     rows = "".join(
         f'<tr><th style="text-align:left;vertical-align:top;padding:4px 12px 4px 0">{esc(name)}'
         f'</th><td style="white-space:pre-wrap;padding:4px 0">'
@@ -249,14 +274,23 @@ def html_body(submission: Submission, meta: SubmissionMeta, settings: Settings) 
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
         '<body style="font-family:sans-serif">'
         f"<p>A visitor sent this through the {esc(settings.site_name)} form.</p>"
-        f"<table>{rows}</table>{note}"
+        f"<table>{rows}</table>{files_html}{note}"
         f'<hr><table style="color:#555;font-size:90%">{meta_rows}</table>'
         "</body></html>\n"
     )
 
 
-def compose(submission: Submission, meta: SubmissionMeta, settings: Settings) -> OutgoingEmail:
-    """Build the MIME message (text and HTML alternatives, UTF-8) and its SES parameters."""
+def compose(
+    submission: Submission,
+    meta: SubmissionMeta,
+    settings: Settings,
+    files: Sequence[DeliveredFile] = (),
+    link_days: int = DEFAULT_LINK_DAYS,
+) -> OutgoingEmail:
+    """Build the MIME message (text and HTML alternatives, UTF-8) and its SES parameters.
+
+    ``files`` with ``data`` are attached, those with ``url`` linked (``core/attachments.py``).
+    """
     message = EmailMessage(policy=_POLICY)
     display_name = _tokens(from_display_name(submission, settings), _phrase_word)
     message.set_raw(
@@ -274,14 +308,29 @@ def compose(submission: Submission, meta: SubmissionMeta, settings: Settings) ->
     )
     message["Date"] = format_datetime(meta.received_at)
     message[SUBMISSION_HEADER] = meta.submission_id
-    message.set_content(text_body(submission, meta, settings), subtype="plain", charset="utf-8")
-    message.add_alternative(html_body(submission, meta, settings), subtype="html", charset="utf-8")
-    boundary = new_boundary()
-    message.set_boundary(boundary)
-    raw = message.as_bytes()
+    text = text_body(submission, meta, settings, files, link_days)
+    message.set_content(text, subtype="plain", charset="utf-8")
+    html_text = html_body(submission, meta, settings, files, link_days)
+    message.add_alternative(html_text, subtype="html", charset="utf-8")
+    if any(f.data is not None for f in files):
+        # Imported here: only submissions with attachments pay for it.
+        from toiawase.core.attachments import attach, check_parts
+
+        inner = new_boundary()
+        message.set_boundary(inner)
+        boundary = new_boundary()
+        # multipart/mixed: the alternatives (boundary ``inner``), then the files.
+        raw, attached = attach(message, files, boundary)
+        check_parts(raw, boundary.encode("ascii"), attached)
+        _check_boundary(raw, inner, 3)
+        _check_boundary(raw, boundary, attached + 2)
+    else:
+        boundary = new_boundary()
+        message.set_boundary(boundary)
+        raw = message.as_bytes()
+        _check_boundary(raw, boundary)
     expected += ["Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
     _check_header_block(raw, expected)
-    _check_boundary(raw, boundary)
     return OutgoingEmail(
         submission_id=meta.submission_id,
         from_address=settings.sender_address,
@@ -328,7 +377,8 @@ def _check_header_block(raw: bytes, expected: list[str]) -> None:
         raise CompositionError("the serialized headers differ from the composed ones")
 
 
-def _check_boundary(raw: bytes, boundary: str) -> None:
-    """The delimiter appears exactly three times: before each of the two parts, and closing."""
-    if raw.count(b"--" + boundary.encode("ascii")) != 3:
+def _check_boundary(raw: bytes, boundary: str, expected: int = 3) -> None:
+    """The delimiter appears exactly where composed: before each part, and closing (two text
+    alternatives: three times)."""
+    if raw.count(b"--" + boundary.encode("ascii")) != expected:
         raise CompositionError("the MIME boundary occurs inside a part")

@@ -66,10 +66,77 @@ ACTIVE_TYPES = frozenset(
 )
 # Names refused whatever their content: opening them runs something.
 ACTIVE_EXTENSIONS = frozenset(
-    "exe dll com scr pif cpl msi msp msc bat cmd ps1 psm1 psd1 vbs vbe js jse mjs cjs wsf wsh "
-    "hta jar apk app deb rpm sh bash zsh csh ksh py pyc pyw pl rb php phtml html htm xhtml shtml "
-    "svg svgz xml xsl lnk reg scf url inf gadget application appref-ms docm dotm xlsm xltm xlam "
-    "pptm potm ppam sldm iso img vhd vhdx".split()
+    [
+        "exe",
+        "dll",
+        "com",
+        "scr",
+        "pif",
+        "cpl",
+        "msi",
+        "msp",
+        "msc",
+        "bat",
+        "cmd",
+        "ps1",
+        "psm1",
+        "psd1",
+        "vbs",
+        "vbe",
+        "js",
+        "jse",
+        "mjs",
+        "cjs",
+        "wsf",
+        "wsh",
+        "hta",
+        "jar",
+        "apk",
+        "app",
+        "deb",
+        "rpm",
+        "sh",
+        "bash",
+        "zsh",
+        "csh",
+        "ksh",
+        "py",
+        "pyc",
+        "pyw",
+        "pl",
+        "rb",
+        "php",
+        "phtml",
+        "html",
+        "htm",
+        "xhtml",
+        "shtml",
+        "svg",
+        "svgz",
+        "xml",
+        "xsl",
+        "lnk",
+        "reg",
+        "scf",
+        "url",
+        "inf",
+        "gadget",
+        "application",
+        "appref-ms",
+        "docm",
+        "dotm",
+        "xlsm",
+        "xltm",
+        "xlam",
+        "pptm",
+        "potm",
+        "ppam",
+        "sldm",
+        "iso",
+        "img",
+        "vhd",
+        "vhdx",
+    ]
 )
 
 _EXTRA_EXTENSIONS = {"jpg": "image/jpeg", "jfif": "image/jpeg", "heic": "image/heic"}
@@ -187,9 +254,7 @@ def matches_accept(content_type: str, accept: Iterable[str]) -> bool:
             return True
         if content_type in ACTIVE_TYPES:
             continue
-        if pattern == "*/*" or (
-            pattern.endswith("/*") and content_type.startswith(pattern[:-1])
-        ):
+        if pattern == "*/*" or (pattern.endswith("/*") and content_type.startswith(pattern[:-1])):
             return True
     return False
 
