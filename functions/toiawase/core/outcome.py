@@ -9,10 +9,12 @@ from toiawase.core.http import HttpResponse
 from toiawase.core.ports import (
     CaptchaVerifier,
     Deduplicator,
+    FileStore,
     RateLimiter,
     RetryQueue,
     Sender,
     SubmissionStore,
+    UploadLedger,
 )
 
 
@@ -27,6 +29,9 @@ class Dependencies:
     dedupe: Deduplicator | None = None
     limiter: RateLimiter | None = None
     captcha: CaptchaVerifier | None = None
+    # File uploads (core/uploads.py): the private bucket and what was issued for it.
+    files: FileStore | None = None
+    uploads: UploadLedger | None = None
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,71 @@ class Alerts(Protocol):
     """Tells the site owner something needs their attention (no submitter data)."""
 
     def alert(self, subject: str, message: str) -> None: ...
+
+
+class FilesUnavailable(Exception):
+    """The file bucket (or the upload ledger) could not be read or written."""
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """Where and how a browser uploads one file straight to the bucket."""
+
+    url: str
+    fields: Mapping[str, str]
+
+
+class FileStore(Protocol):
+    """The private file bucket. Keys are chosen by the function, never by the visitor."""
+
+    def presign_post(
+        self, key: str, content_type: str, max_size: int, expires_seconds: int
+    ) -> PresignedPost:
+        """A POST policy: this key only, ``content-length-range`` 1..max_size, that type."""
+
+    def peek(self, key: str, length: int) -> tuple[bytes, int] | None:
+        """The object's first ``length`` bytes and its whole size (one ranged GET), or None
+        when there is no such object."""
+
+    def read(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def copy(self, source: str, key: str) -> None:
+        """Copy within the bucket (server-side: no bytes pass through the function)."""
+
+    def presign_get(self, key: str, filename: str, expires_seconds: int) -> str:
+        """A download link that names the file (``Content-Disposition``) and expires."""
+
+    def scan_status(self, key: str) -> str | None:
+        """The malware scan's verdict tag (``NO_THREATS_FOUND``, ``THREATS_FOUND`` …) or None."""
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    """One object the function let a browser upload."""
+
+    key: str
+    field: str
+    filename: str
+    size: int  # as declared by the browser; the object is measured again before use
+
+
+@dataclass(frozen=True)
+class IssuedUpload:
+    """The objects issued together for one form post, and until when they may be named."""
+
+    upload_id: str
+    form_id: str
+    files: tuple[IssuedFile, ...]
+    expires_at: int  # epoch seconds
+
+
+class UploadLedger(Protocol):
+    """What was issued, so a forged key is unknown and a used one cannot be named again."""
+
+    def issue(self, upload: IssuedUpload) -> None: ...
+
+    def claim(self, upload_id: str, form_id: str, now: int) -> IssuedUpload | None:
+        """Mark the upload used and return it; None when unknown, for another form, already
+        used or expired (exactly one caller wins)."""
