@@ -29,6 +29,8 @@ class Dependencies:
     dedupe: Deduplicator | None = None
     limiter: RateLimiter | None = None
     captcha: CaptchaVerifier | None = None
+    # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
+    imitate_send: Callable[[], None] | None = None
     # File uploads (core/uploads.py): the private bucket and what was issued for it.
     files: FileStore | None = None
     uploads: UploadLedger | None = None

@@ -54,7 +54,7 @@ from toiawase.core.ports import (
     IssuedUpload,
     LimiterUnavailable,
 )
-from toiawase.core.screening import check_origin, rate_buckets
+from toiawase.core.screening import check_origin, client_buckets
 
 UPLOAD_FIELD = "_upload"
 UPLOADS_SUFFIX = "/uploads"
@@ -137,7 +137,7 @@ def issue_uploads(
         check_origin(request, settings)
     except InputError as exc:
         return refuse(exc)
-    wait = _rate_limited(request, settings, deps)
+    wait = _rate_limited(request, settings, form.id, deps)
     if wait:
         message = f"Too many uploads. Please try again in {wait} seconds."
         return refuse(InputError(429, "rate_limited", message), {"Retry-After": str(wait)})
@@ -169,14 +169,17 @@ def issue_uploads(
     return Outcome(answers.json_answer(200, payload), "uploads_issued")
 
 
-def _rate_limited(request: HttpRequest, settings: Settings, deps: Dependencies) -> int:
-    """Seconds to wait (0: go on). Same counters as submissions; fails open like them."""
+def _rate_limited(
+    request: HttpRequest, settings: Settings, form_id: str, deps: Dependencies
+) -> int:
+    """Seconds to wait (0: go on). The client's counters of the form, as a submission spends
+    them (an upload request counts as one request); fails open like them."""
     if deps.limiter is None:
         return 0
     now = request.received_at
     wait = 0
     try:
-        for bucket in rate_buckets(request.source_ip, settings.defences, now):
+        for bucket in client_buckets(request.source_ip, settings.defences, now, form_id):
             if deps.limiter.hit(bucket.key, bucket.resets_at) > bucket.limit:
                 wait = max(wait, bucket.resets_at - int(now.timestamp()), 1)
     except LimiterUnavailable:
