@@ -199,3 +199,41 @@ def test_kept_files_are_read_back_attached_or_linked(stack):
     assert delivered[1].data is None
     assert delivered[1].url is not None and "submissions/jobs/sid1/1" in delivered[1].url
     assert "response-content-disposition" in delivered[1].url
+
+
+def test_the_retry_path_reads_the_files_again_from_the_bucket(stack):
+    from email import message_from_bytes, policy
+
+    from tests.unit.fakes import MemoryStore
+    from tests.unit.helpers import RecordingSender
+    from toiawase.core import records
+    from toiawase.core.compose import SubmissionMeta
+    from toiawase.core.config import Limits
+    from toiawase.core.retry import RetryLater, resend
+    from toiawase.core.submission import validate_submission
+    from toiawase.core.uploads import encode_files
+
+    upload = issue_and_upload(stack, [("a.pdf", PDF), ("b.pdf", PDF[:5000])])
+    kept = keep_files(collect_files([], upload, FORM, stack.deps, NOW), "jobs", "sid1", stack.files)
+    sub = validate_submission([("email", "a@example.com"), ("message", "hi")], Limits())
+    meta = SubmissionMeta("sid1", WHEN, None, None, "203.0.113.9")
+    payload = records.encode_payload(sub, meta, encode_files(kept))
+    assert "%PDF" not in payload  # names and keys only
+    store = MemoryStore()
+    store.create(records.StoredSubmission("sid1", records.QUEUED, WHEN, WHEN, payload))
+    files_settings = UploadSettings(attach_limit=len(PDF))
+
+    # The bucket is down: the retry waits, the submission stays queued.
+    down = S3FileStore(stack.s3, "no-such-bucket")
+    with pytest.raises(RetryLater):
+        resend("sid1", settings(), store, RecordingSender(), WHEN, down, files_settings)
+    sender = RecordingSender()
+    result = resend("sid1", settings(), store, sender, WHEN, stack.files, files_settings)
+    assert result.result == "sent"
+    message = message_from_bytes(sender.sent[0].raw, policy=policy.default)
+    attached = list(message.iter_attachments())
+    assert [(p.get_filename(), p.get_content()) for p in attached] == [("a.pdf", PDF)]
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "b.pdf" in text and "submissions/jobs/sid1/1" in text

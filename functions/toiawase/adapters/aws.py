@@ -36,3 +36,20 @@ def client(service: str) -> Any:  # noqa: ANN401 - botocore clients are typed pe
     """
     region = os.environ.get("AWS_REGION") or None
     return _session().create_client(service, region_name=region, config=REQUEST_PATH_CONFIG)
+
+
+@cache
+def s3_client(endpoint_url: str | None = None) -> Any:  # noqa: ANN401 - botocore client
+    """The shared S3 client. SigV4 and virtual-hosted addressing (presigned POSTs and GETs
+    must be signed for the bucket's own host); ``endpoint_url`` only for the local moto server.
+    """
+    region = os.environ.get("AWS_REGION") or None
+    config = REQUEST_PATH_CONFIG.merge(
+        Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path" if endpoint_url else "virtual"},
+        )
+    )
+    return _session().create_client(
+        "s3", region_name=region, endpoint_url=endpoint_url, config=config
+    )

@@ -58,8 +58,16 @@ class StoredSubmission:
     reason: str | None = None
 
 
-def encode_payload(submission: Submission, meta: SubmissionMeta) -> str:
-    """The submission and its metadata as JSON (UTF-8 text, submission order kept)."""
+def encode_payload(
+    submission: Submission,
+    meta: SubmissionMeta,
+    files: list[dict[str, object]] | None = None,
+) -> str:
+    """The submission and its metadata as JSON (UTF-8 text, submission order kept).
+
+    ``files`` (``core/uploads.encode_files``): names, types, sizes and bucket keys of the
+    submission's files, never their bytes; the (re)send reads them from the bucket.
+    """
     data: dict[str, Any] = {
         "v": 1,
         "email": [submission.email.normalized, submission.email.header],
@@ -75,6 +83,8 @@ def encode_payload(submission: Submission, meta: SubmissionMeta) -> str:
             "client_ip": meta.client_ip,
         },
     }
+    if files:
+        data["files"] = files
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from toiawase.core import records
-from toiawase.core.compose import compose
+from toiawase.core.compose import OutgoingEmail, SubmissionMeta, compose
 from toiawase.core.config import Settings
-from toiawase.core.ports import Sender, SendFailed, SubmissionStore
+from toiawase.core.ports import FileStore, FilesUnavailable, Sender, SendFailed, SubmissionStore
+from toiawase.core.submission import Submission
+from toiawase.core.uploads import UploadSettings, delivered_files, stored_files
 
 LEASE_SECONDS = 300
 
@@ -40,8 +42,13 @@ def resend(
     store: SubmissionStore,
     sender: Sender,
     now: datetime,
+    files: FileStore | None = None,
+    files_settings: UploadSettings | None = None,
 ) -> RetryResult:
-    """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient."""
+    """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient.
+
+    A submission's files are read again from the bucket (``files``), never from the queue.
+    """
     record = store.get(submission_id)
     if record is None:
         return RetryResult("skipped", "missing")
@@ -50,7 +57,19 @@ def resend(
     if not store.claim(submission_id, now, LEASE_SECONDS):
         return RetryResult("skipped", "claimed_elsewhere")
     submission, meta = records.decode_payload(record.payload)
-    email = compose(submission, meta, settings)
+    try:
+        email = _compose_with_files(
+            submission, meta, settings, record.payload, files, files_settings
+        )
+    except FilesUnavailable as exc:
+        store.mark(
+            submission_id,
+            records.QUEUED,
+            now,
+            reason="files_unavailable",
+            only_from=(records.SENDING,),
+        )
+        raise RetryLater("files_unavailable") from exc
     try:
         message_id = sender.send(email)
     except SendFailed as exc:
@@ -100,3 +119,20 @@ def prepare_redrive(
         if store.mark(record.submission_id, records.QUEUED, now, only_from=(record.status,)):
             due.append(record.submission_id)
     return due
+
+
+def _compose_with_files(
+    submission: Submission,
+    meta: SubmissionMeta,
+    settings: Settings,
+    payload: str,
+    files: FileStore | None,
+    files_settings: UploadSettings | None,
+) -> OutgoingEmail:
+    """``compose``, with the stored files attached or linked as on the first attempt."""
+    kept = stored_files(payload)
+    if not kept:
+        return compose(submission, meta, settings)
+    files_settings = files_settings or UploadSettings()
+    delivered = delivered_files(kept, files, files_settings)
+    return compose(submission, meta, settings, delivered, files_settings.link_days)

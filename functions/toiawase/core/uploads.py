@@ -356,6 +356,12 @@ def encode_files(kept: Sequence[AcceptedFile]) -> list[dict[str, object]]:
     ]
 
 
+def stored_files(payload: str) -> list[AcceptedFile]:
+    """The files named by a stored payload (``records.encode_payload``), without bytes."""
+    items = json.loads(payload).get("files") or []
+    return decode_files(items)
+
+
 def decode_files(items: Sequence[Mapping[str, object]]) -> list[AcceptedFile]:
     return [
         AcceptedFile(

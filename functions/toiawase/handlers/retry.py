@@ -28,6 +28,7 @@ from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core.config import load_settings
 from toiawase.core.retry import RetryLater, resend
+from toiawase.core.uploads import load_upload_settings
 from toiawase.handlers import wiring
 from toiawase.handlers.tracing import capture_lambda_handler
 
@@ -56,7 +57,13 @@ def record_handler(record: SQSRecord) -> None:
     fields: dict[str, Any] = {"submission_id": submission_id}
     try:
         result = resend(
-            submission_id, load_settings(os.environ), store, sender, datetime.now(tz=UTC)
+            submission_id,
+            load_settings(os.environ),
+            store,
+            sender,
+            datetime.now(tz=UTC),
+            wiring.files(os.environ),
+            load_upload_settings(os.environ),
         )
     except RetryLater as exc:
         receives = int(record.attributes.approximate_receive_count or 1)

@@ -17,10 +17,12 @@ from toiawase.adapters.ses import SesSender
 from toiawase.core.ports import (
     Alerts,
     CaptchaVerifier,
+    FileStore,
     RateLimiter,
     RetryQueue,
     Sender,
     SubmissionStore,
+    UploadLedger,
 )
 from toiawase.core.service import Dependencies
 
@@ -38,6 +40,8 @@ CAPTCHA_SECRET_PARAMETER = "CAPTCHA_SECRET_PARAMETER"  # noqa: S105 - a variable
 CAPTCHA_SECRET_ARN = "CAPTCHA_SECRET_ARN"  # noqa: S105 - a variable name
 CAPTCHA_VERIFY_URL = "CAPTCHA_VERIFY_URL"
 CAPTCHA_TIMEOUT_SECONDS = "CAPTCHA_TIMEOUT_SECONDS"
+FILES_BUCKET = "FILES_BUCKET"
+S3_ENDPOINT_URL = "TOIAWASE_S3_ENDPOINT_URL"  # local development only (moto server)
 
 
 def new_submission_id() -> str:
@@ -140,6 +144,33 @@ def alert_owner(env: Mapping[str, str], subject: str, message: str) -> None:
         channel.alert(subject, message)
 
 
+@cache
+def _files(bucket: str, endpoint: str) -> FileStore:
+    from toiawase.adapters.s3_files import S3FileStore
+
+    client = aws.s3_client(endpoint or None)
+    return S3FileStore(client, bucket)
+
+
+@cache
+def _uploads(table: str) -> UploadLedger:
+    from toiawase.adapters.s3_files import DynamoUploadLedger
+
+    return DynamoUploadLedger(aws.client("dynamodb"), table)
+
+
+def files(env: Mapping[str, str]) -> FileStore | None:
+    """The private file bucket, when ``FILES_BUCKET`` is set (only then is S3 loaded)."""
+    bucket = env.get(FILES_BUCKET, "").strip()
+    return _files(bucket, env.get(S3_ENDPOINT_URL, "").strip()) if bucket else None
+
+
+def uploads(env: Mapping[str, str]) -> UploadLedger | None:
+    """The upload ledger: items of the submissions table, when there is a bucket too."""
+    table = env.get(SUBMISSIONS_TABLE, "").strip()
+    return _uploads(table) if table and env.get(FILES_BUCKET, "").strip() else None
+
+
 def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
     return Dependencies(
         sender=sender,
@@ -150,6 +181,8 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         limiter=limiter(env),
         captcha=captcha(env),
         imitate_send=getattr(sender, "imitate_send", None),
+        files=files(env),
+        uploads=uploads(env),
     )
 
 
