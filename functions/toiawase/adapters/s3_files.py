@@ -12,7 +12,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from toiawase.core.ports import FilesUnavailable, IssuedFile, IssuedUpload, PresignedPost
 
 _RANGE_TOTAL = re.compile(r"/(\d+)$")
-_MISSING = frozenset({"NoSuchKey", "404", "NotFound", "InvalidRange"})
+# Without s3:ListBucket (the function has none), S3 answers a missing key with 403, not 404.
+# peek() only reads keys the function issued itself, so a 403 there means "not uploaded".
+_MISSING = frozenset({"NoSuchKey", "404", "NotFound", "InvalidRange", "AccessDenied", "403"})
 
 
 def _code(exc: ClientError) -> str:
