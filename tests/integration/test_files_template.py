@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.test_template import RESOURCES, TEMPLATE, functions, statements
 
 
@@ -54,6 +56,6 @@ def test_the_upload_route_and_settings_reach_the_function():
     assert env["FILE_LINK_DAYS"] == {"Ref": "FileLinkDays"}
 
 
-def _actions(statement: dict) -> list:
+def _actions(statement: dict[str, Any]) -> list[Any]:
     actions = statement["Action"]
     return actions if isinstance(actions, list) else [actions]
