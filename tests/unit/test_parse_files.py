@@ -85,3 +85,17 @@ def test_the_file_limit_only_applies_to_forms_with_file_fields():
     with pytest.raises(InputError) as caught:
         parse_body(CT, body, Limits())
     assert caught.value.status == 413
+
+
+def test_a_large_base64_body_decodes_in_pieces_exactly_as_at_once():
+    import base64
+    import binascii
+
+    from toiawase.handlers import http_event
+
+    data = bytes(range(256)) * 9000  # 2.3 MB: several pieces
+    text = base64.b64encode(data).decode()
+    assert http_event._b64decode(text) == data
+    for broken in (text[:-1], text[:2_000_000] + "*" + text[2_000_001:], "AA==" + text[4:]):
+        with pytest.raises((binascii.Error, ValueError)):
+            http_event._b64decode(broken)

@@ -119,10 +119,14 @@ def _write_base64(out: BytesIO, data: bytes) -> None:
 
 def check_parts(raw: bytes, boundary: bytes, attachments: int) -> None:
     """Each attachment part has exactly the headers the ``email`` package gave it."""
-    parts = raw.split(b"\r\n--" + boundary)
+    delimiter = b"\r\n--" + boundary + b"\r\n"
     checked = 0
-    for part in parts[1:]:
-        head = part.lstrip(b"\r\n").partition(b"\r\n\r\n")[0]
+    at = raw.find(delimiter)
+    while at >= 0:
+        start = at + len(delimiter)
+        end = raw.find(b"\r\n\r\n", start)
+        head = raw[start:end] if end >= 0 else b""  # a part's headers only, never its body
+        at = raw.find(delimiter, start)
         if b"Content-Disposition: attachment" not in head:
             continue
         names = [

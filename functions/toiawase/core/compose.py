@@ -360,7 +360,7 @@ def header_names(raw: bytes) -> list[str]:
     rely on the same package's parser. RFC 5322 §2.2: a header starts at a line that does not
     begin with white space; the block ends at the first empty line.
     """
-    head, _, _ = raw.partition(b"\r\n\r\n")
+    head = _head(raw)
     return [
         line.split(b":", 1)[0].decode("ascii", "replace")
         for line in head.split(b"\r\n")
@@ -368,8 +368,14 @@ def header_names(raw: bytes) -> list[str]:
     ]
 
 
+def _head(raw: bytes) -> bytes:
+    """The header block, sliced without copying the body (which may hold attachments)."""
+    end = raw.find(b"\r\n\r\n")
+    return raw[:end] if end >= 0 else raw
+
+
 def _check_header_block(raw: bytes, expected: list[str]) -> None:
-    head = raw.partition(b"\r\n\r\n")[0]
+    head = _head(raw)
     bare = head.replace(b"\r\n", b"")
     if any(byte > 0x7E for byte in head) or b"\r" in bare or b"\n" in bare:
         raise CompositionError("the header block is not 7-bit CRLF text")

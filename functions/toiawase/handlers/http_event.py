@@ -6,6 +6,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 
 from toiawase.core.errors import malformed
@@ -20,7 +21,7 @@ def request_from_event(event: Mapping[str, Any]) -> HttpRequest:
     raw_body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         try:
-            body = base64.b64decode(raw_body, validate=True)
+            body = _b64decode(raw_body)
         except (binascii.Error, ValueError) as exc:
             raise malformed("The body is not valid base64.") from exc
     else:
@@ -40,6 +41,27 @@ def request_from_event(event: Mapping[str, Any]) -> HttpRequest:
         request_id=str(context.get("requestId") or ""),
         received_at=received,
     )
+
+
+_B64_CHUNK = 4 * 256 * 1024  # characters: a multiple of 4, so each piece decodes on its own
+
+
+def _b64decode(text: str) -> bytes:
+    """``base64.b64decode(text, validate=True)`` in pieces: decoding the whole string at once
+    first copies it to bytes (1.33 times the body, a 4.4 MB file's body 6 MB), then decodes.
+    Piecewise, the peak is the decoded body and one piece; ``getvalue()`` hands the buffer over
+    without a copy."""
+    if len(text) <= _B64_CHUNK:
+        return base64.b64decode(text, validate=True)
+    if len(text) % 4:
+        raise binascii.Error("incorrect padding")
+    out = BytesIO()
+    for start in range(0, len(text), _B64_CHUNK):
+        piece = text[start : start + _B64_CHUNK]
+        if "=" in piece and start + _B64_CHUNK < len(text):
+            raise binascii.Error("padding inside the data")
+        out.write(base64.b64decode(piece, validate=True))
+    return out.getvalue()
 
 
 def result_from_response(response: HttpResponse) -> dict[str, Any]:
