@@ -16,13 +16,15 @@ from toiawase.core import answers, records
 from toiawase.core.compose import SubmissionMeta, compose
 from toiawase.core.config import CAPTCHA_TOKEN_FIELDS, Settings, normalize_origin
 from toiawase.core.errors import ConfigError, InputError
+from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
 from toiawase.core.idempotency import idempotency_key
 from toiawase.core.outcome import Dependencies, Outcome
-from toiawase.core.parse import parse_body
+from toiawase.core.parse import parse_form
 from toiawase.core.ports import (
     CaptchaUnavailable,
     CaptchaVerifier,
+    FilesUnavailable,
     InProgress,
     LimiterUnavailable,
     QueueUnavailable,
@@ -42,6 +44,7 @@ from toiawase.core.screening import (
 )
 from toiawase.core.submission import Submission, validate_submission
 from toiawase.core.text import clean_shown_text
+from toiawase.core.uploads import SubmissionFiles, UploadSettings, file_rules, submission_files
 
 SUBMIT_PATH = "/submit"
 DEFAULT_FORM_ID = "default"
@@ -76,6 +79,8 @@ def submit(
     json_client: bool,
     content_type: tuple[str, dict[str, str]] | InputError | None = None,
     form_id: str = DEFAULT_FORM_ID,
+    form: Form | None = None,
+    files_settings: UploadSettings | None = None,
 ) -> Outcome:
     """Screen, validate, keep, compose and send one submission; answer what really happened.
 
@@ -121,7 +126,9 @@ def submit(
         if isinstance(content_type, InputError):
             raise content_type
         parsed = content_type if content_type is not None else request.header("content-type")
-        _, pairs = parse_body(parsed, request.body, settings.limits)
+        file_fields = frozenset(file_rules(form)) if form is not None else frozenset()
+        body = parse_form(parsed, request.body, settings.limits, file_fields)
+        pairs = body.pairs
         submission = validate_submission(
             pairs, settings.limits, defences.honeypot_field, defences.control_fields
         )
@@ -155,7 +162,15 @@ def submit(
         # Inside the deduplicated unit: a repeat of an accepted post is answered from the first
         # without presenting its (single-use) captcha token to the provider again.
         _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
-        return accept(submission, meta, settings, deps, notes)
+        files = submission_files(
+            body.files,
+            pairs,
+            form,
+            files_settings or UploadSettings(),
+            deps,
+            int(request.received_at.timestamp()),
+        )
+        return accept(submission, meta, settings, deps, notes, files)
 
     try:
         if deps.dedupe is not None:
@@ -313,10 +328,16 @@ def accept(
     settings: Settings,
     deps: Dependencies,
     notes: list[str],
+    files: SubmissionFiles | None = None,
 ) -> dict[str, Any]:
-    """Store (when configured), send, and fall back to the retry queue. Idempotent unit."""
+    """Store (when configured), send, and fall back to the retry queue. Idempotent unit.
+
+    ``files`` (``core/uploads.py``) are kept in the bucket first, so a retry re-reads them.
+    """
     sid = deps.new_id()
     meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
+    if files is not None:
+        files = _keep_files(files, sid, deps)
     notes.append("Accepted")
     stored = False
     if deps.store is not None:
@@ -327,13 +348,18 @@ def accept(
                     status=records.RECEIVED,
                     created_at=meta.received_at,
                     updated_at=meta.received_at,
-                    payload=records.encode_payload(submission, meta),
+                    payload=records.encode_payload(
+                        submission, meta, files.stored() if files else None
+                    ),
                 )
             )
             stored = True
         except StoreUnavailable:
             notes.append("StoreFailed")
-    email = compose(submission, meta, settings)
+    if files is not None:
+        email = compose(submission, meta, settings, *files.for_email(deps.files))
+    else:
+        email = compose(submission, meta, settings)
     now = meta.received_at
     try:
         message_id = deps.sender.send(email)
@@ -346,6 +372,20 @@ def accept(
         except StoreUnavailable:
             notes.append("StoreFailed")
     return {"id": sid, "status": records.SENT}
+
+
+def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> SubmissionFiles:
+    try:
+        return files.keep(sid, deps.files)
+    except FilesUnavailable:
+        raise NotAccepted(
+            503,
+            "files_unavailable",
+            "The files could not be stored right now, so your message was not sent. "
+            "Please try again in a few minutes.",
+            "files_unavailable",
+            sid,
+        ) from None
 
 
 def _after_send_failure(

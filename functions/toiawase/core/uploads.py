@@ -373,3 +373,45 @@ def decode_files(items: Sequence[Mapping[str, object]]) -> list[AcceptedFile]:
         )
         for item in items
     ]
+
+
+@dataclass(frozen=True)
+class SubmissionFiles:
+    """A submission's checked files on their way into the email (``submit.accept``)."""
+
+    form_id: str
+    files: tuple[AcceptedFile, ...]
+    settings: UploadSettings
+
+    def keep(self, submission_id: str, store: FileStore | None) -> SubmissionFiles:
+        """The files kept in the bucket under the submission (raises ``FilesUnavailable``)."""
+        if store is None:
+            raise FilesUnavailable("no file bucket is configured")
+        kept = keep_files(self.files, self.form_id, submission_id, store)
+        return SubmissionFiles(self.form_id, tuple(kept), self.settings)
+
+    def stored(self) -> list[dict[str, object]]:
+        return encode_files(self.files)
+
+    def for_email(self, store: FileStore | None) -> tuple[list[DeliveredFile], int]:
+        """The files as attached or linked, and the links' validity in days."""
+        return delivered_files(self.files, store, self.settings), self.settings.link_days
+
+
+def submission_files(
+    posted: Sequence[IncomingFile],
+    pairs: Sequence[tuple[str, str]],
+    form: Form | None,
+    files_settings: UploadSettings,
+    deps: Dependencies,
+    now: int,
+) -> SubmissionFiles | None:
+    """The submission's files, checked (``collect_files``); None for a form without files.
+
+    Call it inside the deduplicated unit: claiming an upload is a write, done once.
+    """
+    if form is None or not file_rules(form):
+        return None
+    upload_id = next((v.strip() for k, v in pairs if k == UPLOAD_FIELD and v.strip()), None)
+    accepted = collect_files(posted, upload_id, form, deps, now)
+    return SubmissionFiles(form.id, tuple(accepted), files_settings) if accepted else None
