@@ -18,6 +18,7 @@ from toiawase.core.parse import parse_content_type
 from toiawase.core.replies import error as _error
 from toiawase.core.status import STATUS_PREFIX, submission_status
 from toiawase.core.submit import SUBMIT_PATH, submit
+from toiawase.core.uploads import route_uploads, upload_path
 
 __all__ = ["Dependencies", "Outcome", "handle"]
 
@@ -35,7 +36,8 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
     path = request.path.rstrip("/") or "/"
     is_submit = path == SUBMIT_PATH
     is_status = path.startswith(STATUS_PREFIX)
-    if not (is_submit or is_status):
+    is_uploads = upload_path(path)  # POST /f/{form}/uploads (core/uploads.py)
+    if not (is_submit or is_status or is_uploads):
         return Outcome(_error(json_client, 404, "not_found", "There is nothing here."), "no_route")
     if too_large is not None:
         message = f"The request's {too_large.title()} header is too large to be read."
@@ -50,8 +52,8 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
         )
         response = _error(json_client, 500, "misconfigured", message)
         return Outcome(response, "misconfigured", "misconfigured")
-    cors = cors_headers(request, settings, "POST" if is_submit else "GET")
-    allowed_method = "POST" if is_submit else "GET"
+    allowed_method = "POST" if is_submit or is_uploads else "GET"
+    cors = cors_headers(request, settings, allowed_method)
     if request.method == "OPTIONS":
         return Outcome(HttpResponse(204, "", cors), "preflight")
     if request.method != allowed_method:
@@ -65,6 +67,8 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
         outcome = Outcome(response, "rejected", "method_not_allowed")
     elif is_submit:
         outcome = submit(request, settings, deps, json_client, content_type)
+    elif is_uploads:
+        outcome = route_uploads(request, path, env, settings, deps)
     else:
         outcome = submission_status(
             path.removeprefix(STATUS_PREFIX),
