@@ -84,7 +84,7 @@ def test_hostile_file(case: FileCase):
     assert b"victim@evil.example" not in email.raw.partition(b"\r\n\r\n")[0]
     sent_files = [p for p in case.parts if p[1] is not None and p[2]]
     assert len(attachments) == len(sent_files)
-    names = [part.get_filename() for part in attachments]
+    names = [str(part.get_filename()) for part in attachments]
     assert len(set(n.casefold() for n in names)) == len(names), names
     for part, name in zip(attachments, names, strict=True):
         assert part.get_content() in (p[2] for p in sent_files)
