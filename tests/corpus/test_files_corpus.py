@@ -12,7 +12,7 @@ from tests.corpus.files import BOUNDARY, CASES, MAX_SIZE, FileCase, body
 from tests.unit.fakes import MemoryStore
 from tests.unit.files_fakes import MemoryFiles, MemoryLedger
 from tests.unit.helpers import RecordingSender, form_request, settings
-from toiawase.core.compose import SUBMISSION_HEADER, header_names
+from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER, header_names
 from toiawase.core.forms.model import FieldSpec, Form
 from toiawase.core.outcome import Dependencies
 from toiawase.core.submit import submit
@@ -23,7 +23,7 @@ FORM = Form(
     title="Jobs",
     recipients=("owner@example.com",),
     fields=(
-        FieldSpec(name="email", type="email", required=True),
+        FieldSpec(name="email", type="email", required=True, reply_to=True),
         FieldSpec(name="message", type="textarea", required=True),
         FieldSpec(
             name="cv",
@@ -42,6 +42,7 @@ HEADERS = [
     "Subject",
     "Date",
     SUBMISSION_HEADER,
+    FORM_HEADER,
     "MIME-Version",
     "Content-Type",
 ]
@@ -63,9 +64,7 @@ def test_hostile_file(case: FileCase):
         content_type=f"multipart/form-data; boundary={BOUNDARY}",
         accept="application/json",
     )
-    outcome = submit(
-        request, settings(), deps, True, form_id="jobs", form=FORM, files_settings=UploadSettings()
-    )
+    outcome = submit(request, settings(), deps, True, form=FORM, files_settings=UploadSettings())
     status = outcome.response.status
     assert status < 500, outcome.response.body
     if case.expect == "sent":

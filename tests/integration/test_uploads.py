@@ -33,7 +33,7 @@ FORM = Form(
     title="Jobs",
     recipients=("owner@example.com",),
     fields=(
-        FieldSpec(name="email", type="email", required=True),
+        FieldSpec(name="email", type="email", required=True, reply_to=True),
         FieldSpec(
             name="cv",
             type="file",

@@ -8,7 +8,13 @@ import pytest
 
 from tests.unit.helpers import WHEN, settings
 from toiawase.core.attachments import DeliveredFile, plan_delivery
-from toiawase.core.compose import SUBMISSION_HEADER, SubmissionMeta, compose, header_names
+from toiawase.core.compose import (
+    FORM_HEADER,
+    SUBMISSION_HEADER,
+    SubmissionMeta,
+    compose,
+    header_names,
+)
 from toiawase.core.config import Limits
 from toiawase.core.submission import validate_submission
 
@@ -45,6 +51,7 @@ def test_files_are_attached_byte_for_byte_with_unicode_names():
             "Subject",
             "Date",
             SUBMISSION_HEADER,
+            FORM_HEADER,
             "MIME-Version",
             "Content-Type",
         ]

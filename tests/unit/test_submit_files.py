@@ -24,7 +24,7 @@ FORM = Form(
     title="Jobs",
     recipients=("owner@example.com",),
     fields=(
-        FieldSpec(name="email", type="email", required=True),
+        FieldSpec(name="email", type="email", required=True, reply_to=True),
         FieldSpec(name="message", type="textarea", required=True),
         FieldSpec(
             name="cv",
@@ -66,7 +66,6 @@ def post(body: bytes, d: Dependencies, content_type: str = CT, files_settings=No
         settings(),
         d,
         True,
-        form_id="jobs",
         form=FORM,
         files_settings=files_settings or UploadSettings(),
     )
@@ -138,7 +137,9 @@ def test_js_on_uploaded_objects_are_attached_or_linked_and_cannot_be_named_twice
     body = message.get_body(("plain",))
     assert body is not None and "big.pdf" in body.get_content()
     assert "within 3 days" in body.get_content()
-    again = post(multipart(*fields, ("name", None, b"again", "")), d)
+    # The same upload named by another post (not a replay: its message differs).
+    other = [TEXT[0], ("message", None, b"again", ""), ("_upload", None, upload_id.encode(), "")]
+    again = post(multipart(*other), d)
     assert again.response.status == 422
     assert "already used" in json.loads(again.response.body)["fields"]["cv"]
 

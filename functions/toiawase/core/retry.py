@@ -7,6 +7,7 @@ Exactly once: a submission is sent only by whoever wins the conditional ``claim`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,7 +39,7 @@ class RetryResult:
 
 def resend(
     submission_id: str,
-    settings: Settings,
+    settings: Settings | Callable[[str], Settings],
     store: SubmissionStore,
     sender: Sender,
     now: datetime,
@@ -47,7 +48,9 @@ def resend(
 ) -> RetryResult:
     """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient.
 
-    A submission's files are read again from the bucket (``files``), never from the queue.
+    ``settings`` may be a function of the submission's form id (``settings_for_form``): a
+    submission is recomposed with its own form's configuration in force now. Its files are read
+    again from the bucket (``files``), never from the queue.
     """
     record = store.get(submission_id)
     if record is None:
@@ -57,10 +60,9 @@ def resend(
     if not store.claim(submission_id, now, LEASE_SECONDS):
         return RetryResult("skipped", "claimed_elsewhere")
     submission, meta = records.decode_payload(record.payload)
+    chosen = settings(submission.form_id) if callable(settings) else settings
     try:
-        email = _compose_with_files(
-            submission, meta, settings, record.payload, files, files_settings
-        )
+        email = _compose_with_files(submission, meta, chosen, record.payload, files, files_settings)
     except FilesUnavailable as exc:
         store.mark(
             submission_id,

@@ -1,16 +1,21 @@
 """The HTTP API's router: a request to its use case, with CORS. Pure: adapters are passed in.
 
-One module per use case: ``submit`` (``POST /submit``), ``status`` (``GET /submissions/{id}``),
-and ``cors`` for the headers every answer carries. The types they share are in ``outcome``.
+One module per use case: ``submit`` (``POST /submit``, ``POST /f/{form}``), ``uploads``
+(``POST /f/{form}/uploads``), ``status`` (``GET /submissions/{id}``), and ``cors`` for the
+headers every answer carries. The types they share are in ``outcome``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 
-from toiawase.core.config import load_settings
+from toiawase.core.config import Settings, load_settings
 from toiawase.core.cors import cors_headers
 from toiawase.core.errors import ConfigError, InputError
+from toiawase.core.forms.model import FORM_ID_PATTERN, FormsConfig
+from toiawase.core.forms.resolve import form_settings, forms_for
 from toiawase.core.http import HttpRequest, HttpResponse, oversized_header
 from toiawase.core.negotiate import wants_json
 from toiawase.core.outcome import Dependencies, Outcome
@@ -18,9 +23,14 @@ from toiawase.core.parse import parse_content_type
 from toiawase.core.replies import error as _error
 from toiawase.core.status import STATUS_PREFIX, submission_status
 from toiawase.core.submit import SUBMIT_PATH, submit
-from toiawase.core.uploads import route_uploads, upload_path
+from toiawase.core.uploads import UPLOADS_SUFFIX, issue_uploads, load_upload_settings
 
 __all__ = ["Dependencies", "Outcome", "handle"]
+
+# ``POST /f/{form}``: the form's id is one path segment of the forms file's id syntax.
+FORM_PATH = re.compile(rf"/f/({FORM_ID_PATTERN})")
+# ``POST /f/{form}/uploads``: presigned S3 POSTs for that form's file fields.
+UPLOADS_PATH = re.compile(rf"/f/({FORM_ID_PATTERN}){UPLOADS_SUFFIX}")
 
 
 def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> Outcome:
@@ -34,9 +44,10 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
     media_type = content_type[0] if isinstance(content_type, tuple) else ""
     json_client = wants_json(request.headers, media_type)
     path = request.path.rstrip("/") or "/"
-    is_submit = path == SUBMIT_PATH
+    form_path = FORM_PATH.fullmatch(path) or UPLOADS_PATH.fullmatch(path)
+    is_uploads = path.endswith(UPLOADS_SUFFIX) and form_path is not None
+    is_submit = (path == SUBMIT_PATH or form_path is not None) and not is_uploads
     is_status = path.startswith(STATUS_PREFIX)
-    is_uploads = upload_path(path)  # POST /f/{form}/uploads (core/uploads.py)
     if not (is_submit or is_status or is_uploads):
         return Outcome(_error(json_client, 404, "not_found", "There is nothing here."), "no_route")
     if too_large is not None:
@@ -44,15 +55,26 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
         response = _error(json_client, 431, "header_too_large", message)
         return Outcome(response, "rejected", "header_too_large")
     try:
-        settings = load_settings(env)
-    except ConfigError:
+        base = load_settings(env)
+        forms = forms_for(env, base)
+    except ConfigError as exc:
         message = (
             "This form is not set up correctly, so your message was not sent. "
             "Please tell the site owner another way."
         )
         response = _error(json_client, 500, "misconfigured", message)
-        return Outcome(response, "misconfigured", "misconfigured")
+        return Outcome(response, "misconfigured", "misconfigured", detail=str(exc))
     allowed_method = "POST" if is_submit or is_uploads else "GET"
+    if is_submit or is_uploads:
+        wanted = form_path.group(1) if form_path is not None else forms.default_form
+        form = forms.get(wanted) if wanted is not None else None
+        if form is None:
+            return _unknown_form(request, base, forms, json_client)
+        settings = form_settings(base, form)
+    else:
+        form = None
+        origins = tuple(dict.fromkeys(o for f in forms.forms for o in f.allowed_origins))
+        settings = replace(base, allowed_origins=origins or base.allowed_origins)
     cors = cors_headers(request, settings, allowed_method)
     if request.method == "OPTIONS":
         return Outcome(HttpResponse(204, "", cors), "preflight")
@@ -65,10 +87,11 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
             {"Allow": allowed_method},
         )
         outcome = Outcome(response, "rejected", "method_not_allowed")
-    elif is_submit:
-        outcome = submit(request, settings, deps, json_client, content_type)
-    elif is_uploads:
-        outcome = route_uploads(request, path, env, settings, deps)
+    elif is_uploads and form is not None:
+        outcome = issue_uploads(request, form, settings, load_upload_settings(env), deps)
+    elif form is not None:
+        files_settings = load_upload_settings(env)
+        outcome = submit(request, settings, deps, json_client, content_type, form, files_settings)
     else:
         outcome = submission_status(
             path.removeprefix(STATUS_PREFIX),
@@ -77,7 +100,27 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
             delivery_events=settings.configuration_set is not None,
         )
     outcome.response.headers.update(cors)
+    if form is not None and outcome.form_id is None:
+        outcome = replace(outcome, form_id=form.id)
     return outcome
+
+
+def _unknown_form(
+    request: HttpRequest, settings: Settings, forms: FormsConfig, json_client: bool
+) -> Outcome:
+    """404 ``unknown_form``: no form with that id (or, for ``/submit``, no default form).
+
+    The id is not echoed: the answer names no text from the request.
+    """
+    if request.path.rstrip("/") == SUBMIT_PATH:
+        message = "This site has no default form; post to /f/<form id> instead."
+    else:
+        message = "There is no form with that name here. Check the form's action address."
+    origins = tuple(dict.fromkeys(o for f in forms.forms for o in f.allowed_origins))
+    cors = cors_headers(request, replace(settings, allowed_origins=origins), "POST")
+    response = _error(json_client, 404, "unknown_form", message)
+    response.headers.update(cors)
+    return Outcome(response, "rejected", "unknown_form")
 
 
 def _content_type(request: HttpRequest) -> tuple[str, dict[str, str]] | InputError:

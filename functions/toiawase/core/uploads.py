@@ -29,7 +29,7 @@ from toiawase.core import answers
 from toiawase.core.attachments import DEFAULT_ATTACH_LIMIT, DEFAULT_LINK_DAYS, DeliveredFile
 from toiawase.core.attachments import plan_delivery as _plan
 from toiawase.core.config import Settings
-from toiawase.core.errors import ConfigError, InputError, invalid_fields, malformed
+from toiawase.core.errors import InputError, invalid_fields, malformed
 from toiawase.core.files import (
     ACTIVE_EXTENSIONS,
     DEFAULT_MAX_SIZE,
@@ -109,11 +109,6 @@ def file_rules(form: Form) -> dict[str, FileRule]:
 
 def max_total(form: Form) -> int:
     return form.max_total_size or DEFAULT_MAX_TOTAL
-
-
-def upload_path(form_path: str) -> bool:
-    """``/f/{form}/uploads``."""
-    return form_path.startswith("/f/") and form_path.endswith(UPLOADS_SUFFIX)
 
 
 def issue_uploads(
@@ -415,30 +410,3 @@ def submission_files(
     upload_id = next((v.strip() for k, v in pairs if k == UPLOAD_FIELD and v.strip()), None)
     accepted = collect_files(posted, upload_id, form, deps, now)
     return SubmissionFiles(form.id, tuple(accepted), files_settings) if accepted else None
-
-
-def form_of_upload_path(path: str) -> str:
-    """``jobs`` from ``/f/jobs/uploads``."""
-    return path.removeprefix("/f/").removesuffix(UPLOADS_SUFFIX)
-
-
-def route_uploads(
-    request: HttpRequest, path: str, env: Mapping[str, str], settings: Settings, deps: Dependencies
-) -> Outcome:
-    """``POST /f/{form}/uploads``: find the form in ``FORMS_FILE``, then ``issue_uploads``."""
-    # Imported here: only this route (and the submit of a form) reads the forms file.
-    from toiawase.core.forms.load import load_forms_file
-
-    form_id = form_of_upload_path(path)
-    forms_file = env.get("FORMS_FILE", "").strip()
-    form = None
-    if forms_file:
-        try:
-            form = load_forms_file(forms_file, settings).get(form_id)
-        except ConfigError:
-            message = "This form is not set up correctly. Please tell the site owner another way."
-            return Outcome(answers.error_json(500, "misconfigured", message), "misconfigured")
-    if form is None:
-        message = "There is no form with this name."
-        return Outcome(answers.error_json(404, "unknown_form", message), "rejected", "unknown_form")
-    return issue_uploads(request, form, settings, load_upload_settings(env), deps)
