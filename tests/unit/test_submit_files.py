@@ -80,8 +80,11 @@ def test_js_off_a_pdf_through_the_form_post_is_attached_and_kept():
     d = deps()
     outcome = post(multipart(*TEXT, ("cv", "履歴書.pdf", PDF, "application/pdf")), d)
     assert outcome.response.status == 200, outcome.response.body
-    [part] = list(sent_message(d).iter_attachments())
+    message = sent_message(d)
+    [part] = list(message.iter_attachments())
     assert (part.get_filename(), part.get_content()) == ("履歴書.pdf", PDF)
+    text = message.get_body(("plain",))
+    assert text is not None and "cv:\r\n  履歴書.pdf\r\n" in text.get_content()
     sid = json.loads(outcome.response.body)["id"]
     assert isinstance(d.files, MemoryFiles)
     assert d.files.objects[f"submissions/jobs/{sid}/0"] == PDF

@@ -364,6 +364,7 @@ def accept(
     meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
     if files is not None:
         files = _keep_files(files, sid, deps)
+        submission = files.named_in(submission)
     notes.append("Accepted")
     stored = False
     if deps.store is not None:

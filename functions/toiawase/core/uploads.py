@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from toiawase.core import answers
 from toiawase.core.attachments import DEFAULT_ATTACH_LIMIT, DEFAULT_LINK_DAYS, DeliveredFile
@@ -55,6 +55,7 @@ from toiawase.core.ports import (
     LimiterUnavailable,
 )
 from toiawase.core.screening import check_origin, client_buckets
+from toiawase.core.submission import Submission
 
 UPLOAD_FIELD = "_upload"
 UPLOADS_SUFFIX = "/uploads"
@@ -387,6 +388,16 @@ class SubmissionFiles:
 
     def stored(self) -> list[dict[str, object]]:
         return encode_files(self.files)
+
+    def named_in(self, submission: Submission) -> Submission:
+        """The submission with each file field's value set to its files' names (the email's
+        field list then reads "CV: 履歴書.pdf" instead of "(not given")."""
+        names: dict[str, list[str]] = {}
+        for item in self.files:
+            names.setdefault(item.field, []).append(item.filename)
+        fields = [(name, tuple(names.pop(name, values))) for name, values in submission.fields]
+        fields += [(name, tuple(values)) for name, values in names.items()]
+        return replace(submission, fields=tuple(fields))
 
     def for_email(self, store: FileStore | None) -> tuple[list[DeliveredFile], int]:
         """The files as attached or linked, and the links' validity in days."""
