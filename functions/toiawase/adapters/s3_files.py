@@ -91,7 +91,7 @@ class S3FileStore:
 
     def presign_get(self, key: str, filename: str, expires_seconds: int) -> str:
         # RFC 6266 / 5987: the UTF-8 name, percent-encoded; an ASCII fallback beside it.
-        ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_")
+        ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
         disposition = (
             f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
         )

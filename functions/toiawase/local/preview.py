@@ -7,7 +7,9 @@ submitted text, so nothing on these pages is trusted:
   allows no script at all, so an escaping bug still could not run anything;
 * a message's HTML body is served from its own URL with a ``sandbox`` CSP (a unique origin, no
   scripts, no network) and shown in an ``<iframe sandbox>`` without ``allow-scripts``;
-* the raw message is served as ``text/plain``, sandboxed too.
+* the raw message is served as ``text/plain``, sandboxed too;
+* an attachment is served only as a download (``application/octet-stream``,
+  ``Content-Disposition: attachment``, sandboxed), never rendered.
 
 Rendering is pure (mail in, page out) so it can be tested without a server.
 """
@@ -20,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from urllib.parse import quote
 
 from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER
 from toiawase.local.sesbox import CapturedMail
@@ -44,7 +47,7 @@ BODY_CSP = (
 )
 
 _HEADLINE = ("From", "Reply-To", "To", "Subject")
-_MESSAGE_PATH = re.compile(r"/(\d{1,9})(/html|/raw)?/?")
+_MESSAGE_PATH = re.compile(r"/(\d{1,9})(/html|/raw|/files/\d{1,3})?/?")
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,12 @@ def render_message(number: int, mail: CapturedMail) -> Page:
         f"<dt>Delivered to</dt><dd>{_esc(', '.join(dict.fromkeys(mail.destinations)))}</dd>"
     )
     all_headers = "\n".join(f"{name}: {value}" for name, value in message.raw_items())
+    files = [
+        f'<li><a href="{base}/files/{i}" download>{_esc(part.get_filename() or f"file-{i}")}</a>'
+        f" ({_esc(part.get_content_type())}, {len(part.get_content()):,} bytes)</li>"
+        for i, part in enumerate(message.iter_attachments(), start=1)
+    ]
+    files_html = f'<h2>Attachments</h2><ul id="attachments">{"".join(files)}</ul>' if files else ""
     html_part = (
         f'<iframe sandbox="" src="{base}/html" title="HTML body of message {number}" '
         'referrerpolicy="no-referrer"></iframe>'
@@ -176,7 +185,7 @@ def render_message(number: int, mail: CapturedMail) -> Page:
         f"<h1>{_esc(_header(message, 'Subject') or '(no subject)')}</h1>"
         f'<dl class="headline">{headline}</dl>'
         f'<h2>Text body</h2><pre id="text-body">{_esc(mail.text())}</pre>'
-        f"<h2>HTML body</h2>{html_part}"
+        f"<h2>HTML body</h2>{html_part}{files_html}"
         f"<h2>All headers</h2><pre>{_esc(all_headers)}</pre>"
         f'<p><a href="{base}/raw">The raw message</a> (as SES received it)</p>'
     )
@@ -191,6 +200,27 @@ def render_html_body(mail: CapturedMail) -> Page:
         "Content-Security-Policy": BODY_CSP,
     }
     return Page(200, mail.html().encode("utf-8", "replace"), headers)
+
+
+def render_attachment(mail: CapturedMail, index: int) -> Page:
+    """Attachment ``index`` (from 1) as a download: never rendered, whatever its type."""
+    parts = list(mail.parsed().iter_attachments())
+    if not 1 <= index <= len(parts):
+        return _not_found()
+    part = parts[index - 1]
+    content = part.get_content()
+    data = content if isinstance(content, bytes) else str(content).encode("utf-8")
+    name = part.get_filename() or f"file-{index}"
+    ascii_name = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in name)
+    headers = {
+        **_COMMON,
+        "Content-Type": "application/octet-stream",
+        "Content-Disposition": (
+            f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+        ),
+        "Content-Security-Policy": BODY_CSP,
+    }
+    return Page(200, data, headers)
 
 
 def render_raw(mail: CapturedMail) -> Page:
@@ -250,4 +280,6 @@ def respond(path: str, mails: Sequence[CapturedMail] | None) -> Page:
         return render_html_body(mail)
     if match.group(2) == "/raw":
         return render_raw(mail)
+    if match.group(2) and match.group(2).startswith("/files/"):
+        return render_attachment(mail, int(match.group(2).rsplit("/", 1)[1]))
     return render_message(number, mail)

@@ -72,6 +72,10 @@ def start_runner(*, real_ses: bool = False, port: int = LOCAL_PORT) -> LocalRunn
     stack = None if real_ses else create_local_stack()
     if stack is not None:
         os.environ.update(stack.env())
+        # Files: moto in server mode, so the browser can upload to it (toiawase.local.s3box).
+        from toiawase.local.s3box import start_embedded_s3
+
+        start_embedded_s3()
     api = importlib.import_module("toiawase.handlers.submit")
     retry = importlib.import_module("toiawase.handlers.retry") if stack else None
     return LocalRunner(
