@@ -8,9 +8,10 @@ with the artifact directory as its argument; it can also be run by hand::
 What goes in, and why:
 
 * **The runtime part of the package, by allow-list** (``RUNTIME_PACKAGES``):
-  ``toiawase/__init__.py`` and the ``core``, ``adapters`` and ``handlers`` subpackages, ``.py`` files only. The dev server
-  (``local``), ``doctor``, ``ops``, the CLI and any tooling package added later stay out by
-  default; tests import every handler from the built artifact to prove nothing they need is left.
+  ``toiawase/__init__.py`` and the ``core``, ``adapters`` and ``handlers`` subpackages, ``.py``
+  files only. The dev server (``local``), ``doctor``, ``ops``, the CLI and any tooling package
+  added later stay out by default; a test imports every handler from the built artifact to
+  prove nothing they need is left out.
 * **``functions/requirements.txt``** (what the python3.13 runtime and the Powertools layer lack),
   installed as wheels for Lambda's platform, minus ``LEFT_OUT``: dnspython, which email-validator
   requires but imports only for deliverability checks the function never makes (it was 59 % of the
