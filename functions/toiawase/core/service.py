@@ -39,7 +39,7 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
         )
         response = _error(json_client, 500, "misconfigured", message)
         return Outcome(response, "misconfigured", "misconfigured")
-    cors = cors_headers(request, settings, "POST" if is_submit else "GET")
+    cors = cors_headers(request, settings)
     allowed_method = "POST" if is_submit else "GET"
     if request.method == "OPTIONS":
         return Outcome(HttpResponse(204, "", cors), "preflight")
