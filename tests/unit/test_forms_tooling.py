@@ -87,7 +87,7 @@ def test_compile_writes_what_the_lambda_loads(tmp_path):
     out = tmp_path / "forms.json"
     assert main(["forms", "compile", str(SAMPLE), str(out)]) == 0
     config = load_forms_file(str(out), settings())
-    assert config.ids == ("contact", "quote") and config.default_form == "contact"
+    assert config.ids == ("contact", "quote", "jobs") and config.default_form == "contact"
     quote = config.get("quote")
     assert quote is not None and quote.recipients == ("sales@example.com",)
     assert [f.name for f in quote.fields][:3] == ["email", "name", "company"]
@@ -106,7 +106,13 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
     assert main(["openapi", "--forms", str(SAMPLE), "--output", str(out)]) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     validate(doc)
-    assert set(doc["paths"]) == {"/f/contact", "/f/quote", "/submit", "/submissions/{id}"}
+    assert set(doc["paths"]) == {
+        "/f/contact",
+        "/f/quote",
+        "/f/jobs",
+        "/submit",
+        "/submissions/{id}",
+    }
     quote = doc["paths"]["/f/quote"]["post"]
     assert set(quote["responses"]) == {
         "200", "202", "303", "400", "403", "404", "409", "413", "415", "422", "429", "5XX"
