@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import measure, price, report, size
+from bench import files, measure, price, report, size
 from bench.lambda_env import lambda_environment
 from bench.samples import events
 
@@ -171,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     results["targets"] = [t.as_dict() for t in report.targets(results)]
     table = report.render(results)
+    # File uploads (issue 12): their own rows, from their own module.
+    results["files"] = files.measure(primary.executable, deployed, args.requests)
+    table += "\n\n" + files.render(results["files"], memory_mb)
     results["table"] = table
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

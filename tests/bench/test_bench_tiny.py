@@ -123,3 +123,13 @@ def test_a_miss_says_by_how_much():
     assert report.Target("artifact X", 512 * 1024, 1024 * 1024, "bytes").verdict() == (
         "pass (512 KiB spare)"
     )
+
+
+def test_the_file_rows_are_measured_and_shown(tiny):
+    files = tiny["files"]
+    assert files["parse"]["file_bytes"] == 5 * 1024 * 1024
+    assert 1.0 < files["parse"]["ratio"] < files["post"]["ratio"]
+    assert files["s3"]["calls"].count("s3.GetObject") == 2  # the ranged check, then the attachment
+    assert files["warm"]["p50_ms"] > 0
+    assert "files: peak memory, 5 MB decode+parse+check" in tiny["table"]
+    assert "files: USD per 1,000 with 1 MB file" in tiny["table"]
