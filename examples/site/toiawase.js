@@ -8,10 +8,6 @@
  * errors appear next to the fields, and success shows the submission's reference id and then
  * its delivery status. On the thank-you page, <p data-toiawase-receipt> shows the reference the
  * redirect carries (?id=…) and its status too.
- * Files (<input type="file">): with JavaScript they go straight to the site's private bucket
- * (POST {action}/uploads gives one presigned upload per file) with a progress bar and a cancel
- * button, and the form post then names the upload (_upload). Without JavaScript the form must
- * have enctype="multipart/form-data" and the files travel with the post (up to about 4 MB).
  * The server is the only judge of what is valid: the browser's own checks are just hints.
  */
 (function () {
@@ -27,10 +23,6 @@
     unreachable: "The form service could not be reached, so your message may not have been sent. Please try again.",
     unexpected: "The form service gave an unexpected answer (HTTP {status}), so we cannot confirm that your message was sent.",
     field: "This field ",
-    uploading: "Uploading files… ",
-    cancel: "Cancel upload",
-    cancelled: "Upload cancelled. Nothing was sent.",
-    uploadFailed: "A file could not be uploaded, so nothing was sent. Please try again.",
     reference: "Your reference: ",
     status: "Status: "
   };
@@ -119,112 +111,6 @@
     return others;
   }
 
-  // The file inputs that have files chosen.
-  function chosenFiles(form) {
-    return Array.prototype.filter.call(form.querySelectorAll('input[type="file"][name]'), function (input) {
-      return input.files && input.files.length > 0;
-    });
-  }
-
-  // The progress bar and its cancel button, placed before the status line on first use.
-  function progressUi(form, box) {
-    var wrap = form.querySelector("[data-toiawase-progress]");
-    if (!wrap) {
-      wrap = document.createElement("div");
-      wrap.className = "progress";
-      wrap.setAttribute("data-toiawase-progress", "");
-      var bar = document.createElement("progress");
-      bar.max = 100;
-      var label = document.createElement("span");
-      var cancel = document.createElement("button");
-      cancel.type = "button";
-      cancel.textContent = TEXT.cancel;
-      wrap.appendChild(bar);
-      wrap.appendChild(label);
-      wrap.appendChild(cancel);
-      box.insertAdjacentElement("beforebegin", wrap);
-    }
-    wrap.hidden = false;
-    var ui = {
-      cancel: wrap.querySelector("button"),
-      set: function (fraction) {
-        var percent = Math.min(100, Math.floor(fraction * 100));
-        wrap.querySelector("progress").value = percent;
-        wrap.querySelector("span").textContent = " " + percent + " %";
-        wrap.setAttribute("data-percent", String(percent));
-      }
-    };
-    ui.cancel.disabled = false;
-    ui.set(0);
-    return ui;
-  }
-
-  function uploadOne(item, file, onProgress, requests) {
-    return new Promise(function (resolve, reject) {
-      var body = new FormData();
-      Object.keys(item.fields).forEach(function (key) { body.append(key, item.fields[key]); });
-      body.append("file", file); // S3 takes the file as the last field
-      var xhr = new XMLHttpRequest();
-      requests.push(xhr);
-      xhr.open("POST", item.url);
-      xhr.upload.onprogress = function (e) { if (e.lengthComputable) onProgress(Math.min(e.loaded, file.size)); };
-      xhr.onload = function () {
-        if (xhr.status >= 200 && xhr.status < 300) { onProgress(file.size); resolve(); }
-        else reject(new Error("upload"));
-      };
-      xhr.onerror = function () { reject(new Error("upload")); };
-      xhr.onabort = function () { reject(new Error("cancelled")); };
-      xhr.send(body);
-    });
-  }
-
-  // Asks for one presigned upload per chosen file, then sends them all with a progress bar.
-  // Resolves to {upload: id}, the refusal ({fields} or {message}), or {failed: "cancelled"|"upload"}.
-  async function uploadFiles(form, inputs, box) {
-    var chosen = [];
-    inputs.forEach(function (input) {
-      Array.prototype.forEach.call(input.files, function (file) { chosen.push({ input: input, file: file }); });
-    });
-    var response = await fetch(form.action.replace(/\/+$/, "") + "/uploads", {
-      method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify({
-        files: chosen.map(function (c) {
-          return { field: c.input.name, name: c.file.name, size: c.file.size, type: c.file.type };
-        })
-      })
-    });
-    var data = null;
-    try { data = await response.json(); } catch (ignored) { /* said below */ }
-    if (!data || data.ok !== true) return data && (data.fields || data.message) ? data : { failed: "upload" };
-    var ui = progressUi(form, box);
-    var total = chosen.reduce(function (sum, c) { return sum + c.file.size; }, 0) || 1;
-    var loaded = chosen.map(function () { return 0; });
-    var requests = [];
-    var cancelled = false;
-    ui.cancel.onclick = function () {
-      cancelled = true;
-      requests.forEach(function (xhr) { xhr.abort(); });
-    };
-    setStatus(box, "uploading", TEXT.uploading);
-    try {
-      await Promise.all(data.files.map(function (item, i) {
-        return uploadOne(item, chosen[i].file, function (bytes) {
-          loaded[i] = bytes;
-          ui.set(loaded.reduce(function (a, b) { return a + b; }, 0) / total);
-        }, requests);
-      }));
-    } catch (error) {
-      requests.forEach(function (xhr) { xhr.abort(); });
-      ui.cancel.disabled = true;
-      return { failed: cancelled ? "cancelled" : "upload" };
-    }
-    ui.set(1);
-    ui.cancel.disabled = true;
-    return { upload: data.upload };
-  }
-
-
   function enhance(form) {
     var box = form.querySelector("[data-toiawase-status]");
     if (!box) {
@@ -247,23 +133,12 @@
       setStatus(box, "sending", TEXT.sending);
       try {
         var body = new FormData(form);
-        var inputs = chosenFiles(form);
-        form.querySelectorAll('input[type="file"][name]').forEach(function (input) { body.delete(input.name); });
-        if (inputs.length) {
-          var uploaded = await uploadFiles(form, inputs, box);
-          if (uploaded.fields) {
-            var refused = showErrors(form, uploaded.fields);
-            setStatus(box, "invalid", refused.length ? TEXT.invalid + " " + refused.join("; ") : TEXT.invalid);
-            return;
-          }
-          if (uploaded.message) { setStatus(box, "failed", uploaded.message); return; }
-          if (uploaded.failed) {
-            var cancelled = uploaded.failed === "cancelled";
-            setStatus(box, cancelled ? "cancelled" : "failed", cancelled ? TEXT.cancelled : TEXT.uploadFailed);
-            return;
-          }
-          body.append("_upload", uploaded.upload);
-          setStatus(box, "sending", TEXT.sending);
+        form.querySelectorAll("input[type=file]").forEach(function (f) { body.delete(f.name); });
+        if (window.toiawaseFiles) { // toiawase-files.js, if loaded
+          var up = await window.toiawaseFiles(form, box, setStatus);
+          if (up.fields) { showErrors(form, up.fields); return setStatus(box, "invalid", TEXT.invalid); }
+          if (up.stop) return;
+          if (up.upload) body.append("_upload", up.upload);
         }
         var response = await fetch(form.action, {
           method: "POST",

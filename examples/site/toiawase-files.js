@@ -1,0 +1,134 @@
+/* toiawase-files.js: file uploads for a toiawase form, with a progress bar and a cancel button.
+ * No dependencies, no build step. Load it before toiawase.js on pages whose form has files:
+ *
+ *   <script src="toiawase-files.js" defer></script>
+ *   <script src="toiawase.js" defer></script>
+ *
+ * With it, chosen files go straight to the site's private bucket: POST {action}/uploads gives
+ * one presigned upload per file, each is sent with XMLHttpRequest (for its progress), and the
+ * form post then names the upload (_upload). A refusal is shown next to the file field.
+ * Without JavaScript the form needs enctype="multipart/form-data" and the files travel with the
+ * post (up to about 4 MB in all; see docs/files.md).
+ */
+(function () {
+  "use strict";
+  if (!window.fetch || !window.FormData || !window.XMLHttpRequest) return;
+
+  // Every word shown to the visitor; translate here.
+  var TEXT = {
+    uploading: "Uploading files… ",
+    cancel: "Cancel upload",
+    cancelled: "Upload cancelled. Nothing was sent.",
+    failed: "A file could not be uploaded, so nothing was sent. Please try again."
+  };
+
+  // The progress bar and its cancel button, placed before the status line on first use.
+  function progressUi(form, box) {
+    var wrap = form.querySelector("[data-toiawase-progress]");
+    if (!wrap) {
+      wrap = document.createElement("div");
+      wrap.className = "progress";
+      wrap.setAttribute("data-toiawase-progress", "");
+      var bar = document.createElement("progress");
+      bar.max = 100;
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.textContent = TEXT.cancel;
+      wrap.appendChild(bar);
+      wrap.appendChild(document.createElement("span"));
+      wrap.appendChild(cancel);
+      box.insertAdjacentElement("beforebegin", wrap);
+    }
+    wrap.hidden = false;
+    var ui = {
+      cancel: wrap.querySelector("button"),
+      set: function (fraction) {
+        var percent = Math.min(100, Math.floor(fraction * 100));
+        wrap.querySelector("progress").value = percent;
+        wrap.querySelector("span").textContent = " " + percent + " %";
+        wrap.setAttribute("data-percent", String(percent));
+      }
+    };
+    ui.cancel.disabled = false;
+    ui.set(0);
+    return ui;
+  }
+
+  function uploadOne(item, file, onProgress, requests) {
+    return new Promise(function (resolve, reject) {
+      var body = new FormData();
+      Object.keys(item.fields).forEach(function (key) { body.append(key, item.fields[key]); });
+      body.append("file", file); // S3 takes the file as the last field
+      var xhr = new XMLHttpRequest();
+      requests.push(xhr);
+      xhr.open("POST", item.url);
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) onProgress(Math.min(e.loaded, file.size));
+      };
+      xhr.onload = function () {
+        if (xhr.status >= 200 && xhr.status < 300) { onProgress(file.size); resolve(); }
+        else reject(new Error("upload"));
+      };
+      xhr.onerror = function () { reject(new Error("upload")); };
+      xhr.onabort = function () { reject(new Error("cancelled")); };
+      xhr.send(body);
+    });
+  }
+
+  // Called by toiawase.js before it posts the form. Resolves to {} (no files chosen),
+  // {upload: id}, {fields: …} (refused before uploading: shown next to the fields), or
+  // {stop: true} once it has said on the status line why nothing was sent.
+  window.toiawaseFiles = async function (form, box, setStatus) {
+    var chosen = [];
+    form.querySelectorAll("input[type=file][name]").forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) {
+        chosen.push({ field: input.name, file: file });
+      });
+    });
+    if (!chosen.length) return {};
+    var data = null;
+    try {
+      var response = await fetch(form.action.replace(/\/+$/, "") + "/uploads", {
+        method: "POST",
+        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify({
+          files: chosen.map(function (c) {
+            return { field: c.field, name: c.file.name, size: c.file.size, type: c.file.type };
+          })
+        })
+      });
+      data = await response.json();
+    } catch (ignored) { /* said below */ }
+    if (data && data.fields) return { fields: data.fields };
+    if (!data || data.ok !== true) {
+      setStatus(box, "failed", (data && data.message) || TEXT.failed);
+      return { stop: true };
+    }
+    var ui = progressUi(form, box);
+    var total = chosen.reduce(function (sum, c) { return sum + c.file.size; }, 0) || 1;
+    var loaded = chosen.map(function () { return 0; });
+    var requests = [];
+    var cancelled = false;
+    ui.cancel.onclick = function () {
+      cancelled = true;
+      requests.forEach(function (xhr) { xhr.abort(); });
+    };
+    setStatus(box, "uploading", TEXT.uploading);
+    try {
+      await Promise.all(data.files.map(function (item, i) {
+        return uploadOne(item, chosen[i].file, function (bytes) {
+          loaded[i] = bytes;
+          ui.set(loaded.reduce(function (a, b) { return a + b; }, 0) / total);
+        }, requests);
+      }));
+    } catch (error) {
+      requests.forEach(function (xhr) { xhr.abort(); });
+      ui.cancel.disabled = true;
+      setStatus(box, cancelled ? "cancelled" : "failed", cancelled ? TEXT.cancelled : TEXT.failed);
+      return { stop: true };
+    }
+    ui.set(1);
+    ui.cancel.disabled = true;
+    return { upload: data.upload };
+  };
+})();
