@@ -26,8 +26,13 @@ import pytest
 from infra import build_function
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLERS = ["toiawase.handlers.submit", "toiawase.handlers.retry", "toiawase.handlers.feedback"]
-FUNCTIONS = ["SubmitFunction", "RetryFunction", "FeedbackFunction"]
+HANDLERS = [
+    "toiawase.handlers.submit",
+    "toiawase.handlers.retry",
+    "toiawase.handlers.feedback",
+    "toiawase.handlers.scan_result",
+]
+FUNCTIONS = ["SubmitFunction", "RetryFunction", "FeedbackFunction", "ScanResultFunction"]
 # What the python3.13 runtime and the Powertools layer put on sys.path (top-level names).
 PROVIDED = [
     "boto3",

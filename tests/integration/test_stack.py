@@ -409,6 +409,8 @@ def _describe(resource: Any) -> str:
         (":configuration-set/", "the SES configuration set"),
         ("parameter", "the captcha secret parameter"),
         ("CaptchaSecretArn", "the captcha secret"),
+        ("FilesBucket.Arn}/uploads/*", "FilesBucket uploads/*"),
+        ("FilesBucket.Arn}/submissions/*", "FilesBucket submissions/*"),
     ):
         if marker in text:
             return label

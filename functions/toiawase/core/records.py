@@ -26,10 +26,15 @@ COMPLAINED = "complained"
 REJECTED = "rejected"
 FAILED = "failed"
 SPAM = "spam"
+# Files (issue 12) with malware scanning on: kept until every file is scanned clean
+# (core/scanning.py); a file found infected ends the submission undelivered.
+SCANNING = "scanning"
+INFECTED = "infected"
 
 # The order in which states may follow each other; a late event never moves a submission back.
 RANK = {
     RECEIVED: 0,
+    SCANNING: 0,
     QUEUED: 1,
     SENDING: 1,
     FAILED: 1,
@@ -38,11 +43,12 @@ RANK = {
     BOUNCED: 4,
     REJECTED: 4,
     COMPLAINED: 5,
+    INFECTED: 5,
 }
 # States after which nothing is (re)sent.
-DONE = frozenset({SENT, DELIVERED, BOUNCED, COMPLAINED, REJECTED, SPAM})
+DONE = frozenset({SENT, DELIVERED, BOUNCED, COMPLAINED, REJECTED, SPAM, INFECTED})
 # What the public status endpoint shows for each internal state.
-PUBLIC_STATUS = {SENDING: QUEUED, SPAM: SENT}
+PUBLIC_STATUS = {SENDING: QUEUED, SPAM: SENT, INFECTED: REJECTED}
 
 
 @dataclass(frozen=True)

@@ -365,6 +365,8 @@ def accept(
     if files is not None:
         files = _keep_files(files, sid, deps)
         submission = files.named_in(submission)
+    # Malware scanning on (core/scanning.py): the files are sent once every one is clean.
+    scanning = files is not None and files.settings.scanning
     notes.append("Accepted")
     stored = False
     if deps.store is not None:
@@ -372,7 +374,7 @@ def accept(
             deps.store.create(
                 records.StoredSubmission(
                     submission_id=sid,
-                    status=records.RECEIVED,
+                    status=records.SCANNING if scanning else records.RECEIVED,
                     created_at=meta.received_at,
                     updated_at=meta.received_at,
                     payload=records.encode_payload(
@@ -384,6 +386,17 @@ def accept(
             stored = True
         except StoreUnavailable:
             notes.append("StoreFailed")
+    if scanning:
+        if not stored:
+            raise NotAccepted(
+                503,
+                "store_unavailable",
+                "Your files could not be queued for their malware scan, so nothing was sent. "
+                "Please try again in a few minutes.",
+                "store_unavailable",
+                sid,
+            )
+        return {"id": sid, "status": records.SCANNING, "outcome": "scanning"}
     if files is not None:
         email = compose(submission, meta, settings, *files.for_email(deps.files))
     else:
