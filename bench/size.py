@@ -270,3 +270,19 @@ def measure_sizes(
             built[spec.code_uri] = info
         result[spec.logical_id] = {**built[spec.code_uri], "code_uri": spec.code_uri}
     return result
+
+
+def measure_built(
+    function_roots: dict[str, Path], functions: list[FunctionSpec], zip_dir: Path
+) -> dict[str, Any]:
+    """Every function's artifact from a real ``sam build`` (``.aws-sam/build/<Function>``)."""
+    result: dict[str, Any] = {}
+    for spec in functions:
+        root = function_roots[spec.logical_id]
+        info = zip_artifact(root, zip_dir / f"{spec.logical_id}.zip")
+        info["method"] = "sam build"
+        info["code_root"] = str(root)
+        info["pyc_files"] = sum(1 for _ in root.rglob("*.pyc"))
+        info["py_files"] = sum(1 for _ in root.rglob("*.py"))
+        result[spec.logical_id] = {**info, "code_uri": spec.code_uri}
+    return result
