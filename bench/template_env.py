@@ -31,11 +31,14 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": "toiawase",
 }
-# Parameters without a default: the contract's example values (bench.lambda_env).
+# What every deployer fills in (the site's own addresses, origins, thank-you page and name):
+# the contract's example values (bench.lambda_env). Every other parameter keeps its default.
 REQUIRED_PARAMETER_VALUES = {
     "SenderAddress": CONTRACT["SENDER_ADDRESS"],
     "RecipientAddresses": CONTRACT["RECIPIENT_ADDRESSES"],
     "AllowedOrigins": CONTRACT["ALLOWED_ORIGINS"],
+    "RedirectUrl": CONTRACT["REDIRECT_URL"],
+    "SiteName": CONTRACT["SITE_NAME"],
 }
 NO_VALUE = object()
 
@@ -51,10 +54,10 @@ class Resolver:
         self.template = template
         self.parameters: dict[str, str] = {}
         for name, spec in template.get("Parameters", {}).items():
-            if "Default" in spec:
-                self.parameters[name] = str(spec["Default"])
-            elif name in REQUIRED_PARAMETER_VALUES:
+            if name in REQUIRED_PARAMETER_VALUES:
                 self.parameters[name] = REQUIRED_PARAMETER_VALUES[name]
+            elif "Default" in spec:
+                self.parameters[name] = str(spec["Default"])
         self.parameters.update(overrides or {})
         self.resources: dict[str, Any] = template.get("Resources", {})
         self.conditions: dict[str, Any] = template.get("Conditions", {})
