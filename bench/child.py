@@ -102,14 +102,16 @@ def stub_network(event_name: str = "", request: Any = None, **_: object) -> AWSR
     from botocore.awsrequest import AWSResponse
     from botocore.compat import HTTPHeaders
 
-    _, service, operation = event_name.split(".", 2)
+    _event, service, operation = event_name.split(".", 2)
     CALLS.append(f"{service}.{operation}")
     url = str(getattr(request, "url", ""))
-    body = getattr(request, "body", b"") or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    elif not isinstance(body, bytes):
-        body = bytes(body.read()) if hasattr(body, "read") else b""
+    raw: object = getattr(request, "body", b"") or b""
+    if isinstance(raw, str):
+        body = raw.encode("utf-8")
+    elif isinstance(raw, bytes):
+        body = raw
+    else:
+        body = b""
     if service == "sesv2" and operation == "SendEmail":
         return AWSResponse(url, 200, HTTPHeaders.from_dict(STUB_HEADERS), _Raw())
     if service == "dynamodb":
@@ -302,7 +304,7 @@ def _attribute(
 
         return wrapper
 
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counted(self: Any, operation: str, params: Any) -> Any:  # noqa: ANN401
         started = clock()
@@ -314,7 +316,7 @@ def _attribute(
     service = sys.modules.get("toiawase.core.submit")
     if service is not None and hasattr(service, "compose"):
         service.compose = timed("compose", service.compose)  # type: ignore[attr-defined]
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    BaseClient._make_api_call = counted  # type: ignore[attr-defined]
     try:
         for _ in range(min(300, requests)):
             inside[0] = 0
@@ -324,7 +326,7 @@ def _attribute(
             samples.setdefault("aws_calls", []).append(inside[0])
             samples.setdefault("own_work", []).append(total - inside[0])
     finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
     return {name: sorted(values)[len(values) // 2] for name, values in samples.items()}
 
 

@@ -303,7 +303,7 @@ def simulate(scenario: Scenario, template: dict[str, Any] | None = None) -> Load
 
         template = load_template(REPO / "template.yaml")
     consumer = retry_consumer_config(template)
-    rng = random.Random(scenario.seed)
+    rng = random.Random(scenario.seed)  # noqa: S311 - a reproducible simulation, not a secret
     clock = Clock()
     ses = SimSes(clock, scenario.ses_per_second, rng)
     store = SimStore(clock)
@@ -393,9 +393,7 @@ def simulate(scenario: Scenario, template: dict[str, Any] | None = None) -> Load
         "lambda": invocations * price.LAMBDA_REQUEST_PER_MILLION_USD / 1e6
         + gb_s * price.LAMBDA_ARM_GB_SECOND_USD,
         "http_api": scenario.submissions * price.HTTP_API_PER_MILLION_USD / 1e6,
-        "dynamodb": (store.writes + dedupe.writes)
-        * price.DYNAMODB_WRU_PER_MILLION_USD
-        / 1e6,
+        "dynamodb": (store.writes + dedupe.writes) * price.DYNAMODB_WRU_PER_MILLION_USD / 1e6,
         "sqs": queue.requests * price.SQS_PER_MILLION_USD / 1e6,
         "ses": len(ses.sent) * price.SES_PER_THOUSAND_USD / 1000,
     }
@@ -420,9 +418,7 @@ def simulate(scenario: Scenario, template: dict[str, Any] | None = None) -> Load
         "drain_seconds": round(ses.last_send, 1),
         "drain_after_wave_seconds": round(max(0.0, ses.last_send - scenario.seconds), 1),
         "peak_queue_depth": queue.peak_depth,
-        "retries_per_queued_message": round(
-            statistics.fmean(receives) if receives else 0.0, 2
-        ),
+        "retries_per_queued_message": round(statistics.fmean(receives) if receives else 0.0, 2),
         "max_attempts_of_a_message": max((r.attempts for r in store.rows.values()), default=0),
         "deferred_receives": deferred,
         "ses_throttles": ses.throttles,

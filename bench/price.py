@@ -96,11 +96,7 @@ def per_thousand(
         "lambda_duration": 1000 * lambda_duration_usd(duration_ms, memory_mb),
         "ses": SES_PER_THOUSAND_USD,
         "dynamodb": (
-            1000
-            * dynamodb_writes
-            * DYNAMODB_WRU_PER_WRITE
-            * DYNAMODB_WRU_PER_MILLION_USD
-            / 1e6
+            1000 * dynamodb_writes * DYNAMODB_WRU_PER_WRITE * DYNAMODB_WRU_PER_MILLION_USD / 1e6
             if store
             else 0.0
         ),

@@ -110,8 +110,8 @@ def render(results: dict[str, Any]) -> str:
     build = results["size"]
     add(
         "config",
-        "deployed (template defaults): " + (", ".join(
-            results["configurations"]["deployed"]["features"]) or "nothing optional"),
+        "deployed (template defaults): "
+        + (", ".join(results["configurations"]["deployed"]["features"]) or "nothing optional"),
         "",
     )
     add("config", "lightest: the contract's variables only, every optional feature off", "")
@@ -239,9 +239,10 @@ def render(results: dict[str, Any]) -> str:
     load = results.get("load")
     if load:
         answers = ", ".join(f"{n} x {code}" for code, n in load["answers"].items())
+        wave = load["scenario"]
         add(
             "load",
-            f"{load['scenario']['submissions']:,} posts in {load['scenario']['over_seconds']:.0f} s, "
+            f"{wave['submissions']:,} posts in {wave['over_seconds']:.0f} s, "
             f"SES {load['scenario']['ses_per_second']}/s: answers {answers}",
             "all true" if load["true_answers"] else "NOT all true",
         )
@@ -269,8 +270,7 @@ def render(results: dict[str, Any]) -> str:
             "load",
             f"visitor latency p50 / p99 (SES throttles {load['ses_throttles']:,}, "
             "botocore retries on the request path)",
-            f"{load['visitor_latency_ms']['p50']:.0f} / "
-            f"{load['visitor_latency_ms']['p99']:.0f} ms",
+            f"{load['visitor_latency_ms']['p50']:.0f} / {load['visitor_latency_ms']['p99']:.0f} ms",
         )
         add("load", "cost of the wave (per 1,000)", _usd(load["cost_per_1000_usd"]))
         refuse = load["defaults_would_refuse"]

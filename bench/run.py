@@ -215,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         "per_submission": len(submission_calls),
         "sequence": submission_calls,
         "by_operation": calls.by_operation(submission_calls),
-        "lightest_per_submission": len(results["warm_lightest"]["kinds"]["urlencoded"]["aws_calls"]),
+        "lightest_per_submission": len(
+            results["warm_lightest"]["kinds"]["urlencoded"]["aws_calls"]
+        ),
         "per_call_ms": calls.PER_CALL_MS,
         "source": calls.SOURCE,
         "modelled_latency_ms": calls.modelled_latency_ms(own_ms + aws_local_ms, submission_calls),

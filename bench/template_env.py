@@ -137,7 +137,10 @@ def function_environment(
     """Globals' variables, then the function's own, every value resolved to a string."""
     resolver = Resolver(template, overrides)
     merged: dict[str, Any] = {
-        **template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}),
+        **template.get("Globals", {})
+        .get("Function", {})
+        .get("Environment", {})
+        .get("Variables", {}),
         **template["Resources"][logical_id]
         .get("Properties", {})
         .get("Environment", {})
@@ -166,8 +169,10 @@ def features(env: dict[str, str]) -> list[str]:
     """The optional features an environment turns on, by name."""
     on = [name for name, variable in FEATURES.items() if env.get(variable, "").strip()]
     limits = env.get("RATE_LIMITS", "")
-    if "rate limits" in on and limits and all(
-        part.split("=")[-1].strip() == "0" for part in limits.split(",")
+    if (
+        "rate limits" in on
+        and limits
+        and all(part.split("=")[-1].strip() == "0" for part in limits.split(","))
     ):
         on.remove("rate limits")
     if env.get("TOIAWASE_TRACER", "").strip().lower() == "enabled":

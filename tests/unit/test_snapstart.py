@@ -10,7 +10,7 @@ from toiawase.handlers import snapstart, wiring
 
 
 def fake_runtime(monkeypatch):
-    registered: dict[str, list] = {"before": [], "after": []}
+    registered: dict[str, list[object]] = {"before": [], "after": []}
     module = types.ModuleType("snapshot_restore_py")
     module.register_before_snapshot = registered["before"].append  # type: ignore[attr-defined]
     module.register_after_restore = registered["after"].append  # type: ignore[attr-defined]

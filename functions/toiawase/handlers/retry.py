@@ -27,8 +27,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
-from toiawase.core.config import load_settings
 from toiawase.core import retry
+from toiawase.core.config import load_settings
 from toiawase.handlers import wiring
 from toiawase.handlers.tracing import capture_lambda_handler
 
@@ -100,7 +100,7 @@ def _delay(receipt_handle: str, seconds: int) -> None:
 @capture_lambda_handler(SERVICE)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SQS event source entry point (``ReportBatchItemFailures``)."""
-    global _gate  # noqa: PLW0603 - one gate per invocation
+    global _gate
     _gate = retry.BatchGate()
     return dict(
         process_partial_response(
