@@ -226,9 +226,19 @@ def test_the_retry_path_reads_the_files_again_from_the_bucket(stack):
     # The bucket is down: the retry waits, the submission stays queued.
     down = S3FileStore(stack.s3, "no-such-bucket")
     with pytest.raises(RetryLater):
-        resend("sid1", settings(), store, RecordingSender(), WHEN, down, files_settings)
+        resend(
+            "sid1",
+            settings(),
+            store,
+            RecordingSender(),
+            WHEN,
+            files=down,
+            files_settings=files_settings,
+        )
     sender = RecordingSender()
-    result = resend("sid1", settings(), store, sender, WHEN, stack.files, files_settings)
+    result = resend(
+        "sid1", settings(), store, sender, WHEN, files=stack.files, files_settings=files_settings
+    )
     assert result.result == "sent"
     message = message_from_bytes(sender.sent[0].raw, policy=policy.default)
     attached = list(message.iter_attachments())

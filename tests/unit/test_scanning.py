@@ -71,7 +71,7 @@ def test_sent_only_when_every_file_is_clean_then_by_the_retry_path():
     # A late duplicate result does not queue it twice.
     assert on_scan_result(first, CLEAN, store, bucket, queue, WHEN).result == "ignored"
     assert queue.messages == ["ab" * 16]
-    result = resend("ab" * 16, settings(), store, sender, WHEN + timedelta(seconds=5), bucket)
+    result = resend("ab" * 16, settings(), store, sender, WHEN + timedelta(seconds=5), files=bucket)
     assert result.result == "sent" and len(sender.sent) == 1
 
 
@@ -91,7 +91,7 @@ def test_an_infected_file_is_never_delivered():
     assert on_scan_result(key.replace("/1", "/0"), CLEAN, store, bucket, queue, WHEN).result == (
         "ignored"
     )
-    assert resend("ab" * 16, settings(), store, sender, WHEN, bucket).result == "skipped"
+    assert resend("ab" * 16, settings(), store, sender, WHEN, files=bucket).result == "skipped"
     assert queue.messages == [] and sender.sent == []
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
@@ -159,10 +159,26 @@ def _uploads(table: str) -> UploadLedger:
     return DynamoUploadLedger(aws.client("dynamodb"), table)
 
 
+class _LazyFiles:
+    """The file bucket, its S3 client created on first use: a form without file fields (and
+    every request of a container that never sees one) never loads S3's model."""
+
+    def __init__(self, bucket: str, endpoint: str) -> None:
+        self._bucket, self._endpoint = bucket, endpoint
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the FileStore method asked for
+        return getattr(_files(self._bucket, self._endpoint), name)
+
+
+@cache
+def _lazy_files(bucket: str, endpoint: str) -> FileStore:
+    return cast("FileStore", _LazyFiles(bucket, endpoint))
+
+
 def files(env: Mapping[str, str]) -> FileStore | None:
-    """The private file bucket, when ``FILES_BUCKET`` is set (only then is S3 loaded)."""
+    """The private file bucket, when ``FILES_BUCKET`` is set (S3 is loaded on first use)."""
     bucket = env.get(FILES_BUCKET, "").strip()
-    return _files(bucket, env.get(S3_ENDPOINT_URL, "").strip()) if bucket else None
+    return _lazy_files(bucket, env.get(S3_ENDPOINT_URL, "").strip()) if bucket else None
 
 
 def uploads(env: Mapping[str, str]) -> UploadLedger | None:
