@@ -68,6 +68,12 @@ def _record(outcome: Outcome) -> None:
     elif result == "held":
         _count_with_reason("SubmissionHeld", outcome.reason)
         logger.error("submission held: SES refused it; fix, then redrive", extra=fields)
+    elif result == "scanning":
+        metrics.add_metric(name="SubmissionScanning", unit=MetricUnit.Count, value=1)
+        logger.info("submission kept until its files are scanned", extra=fields)
+    elif result == "uploads_issued":
+        metrics.add_metric(name="UploadsIssued", unit=MetricUnit.Count, value=1)
+        logger.info("presigned uploads issued", extra=fields)
     elif result == "spam":
         metrics.add_metric(name="SubmissionSpam", unit=MetricUnit.Count, value=1)
         logger.info("submission screened as spam", extra=fields)
