@@ -3,6 +3,7 @@
 Routes, in order:
 
 * ``/_mail…`` (GET): the mail preview (``toiawase.local.preview``), loopback clients only;
+* ``/openapi.json`` (GET): the OpenAPI document of the forms served (``toiawase.local.devforms``);
 * GET or HEAD of a file of the static site (the example site by default): the file;
 * everything else: a real payload-2.0 event for the same Lambda handler that runs in AWS, so
   ``POST /submit`` and any API route added later work here without a change.
@@ -22,6 +23,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from toiawase.local import preview, site
+from toiawase.local.devforms import OPENAPI_PATH
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
 from toiawase.local.sesbox import format_mail, terminal_safe
@@ -56,6 +58,8 @@ class DevServer(ThreadingHTTPServer):
         self.runner = runner
         self.site_root = site_root
         self.out: TextIO = out if out is not None else sys.stdout
+        # The OpenAPI document served at /openapi.json (toiawase.local.devforms), once built.
+        self.openapi: bytes | None = None
         # One invocation at a time, like one Lambda container; the preview reads under it too.
         self.lock = threading.Lock()
 
@@ -164,10 +168,25 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self._send(200, data, headers)
         return True
 
+    def _openapi(self) -> bool:
+        """Serve the OpenAPI document (GET or HEAD of /openapi.json); False when there is none."""
+        document = self.server.openapi
+        if document is None or self.command not in ("GET", "HEAD"):
+            return False
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        }
+        self._send(200, document, headers)
+        return True
+
     def _route(self) -> None:
         path = urlsplit(self.path).path
         if path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
             self._preview(path)
+        elif path == OPENAPI_PATH and self._openapi():
+            pass
         elif not self._static(path):
             self._forward()
 
