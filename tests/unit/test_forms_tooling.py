@@ -127,7 +127,8 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
     assert set(doc["paths"]) == {"/f/contact", "/f/quote", "/submit", "/submissions/{id}"}
     quote = doc["paths"]["/f/quote"]["post"]
     assert set(quote["responses"]) == {
-        "200", "202", "303", "400", "403", "404", "409", "413", "415", "422", "429", "5XX"
+        "200", "202", "303", "400", "403", "404", "409", "413", "415", "422", "429", "431",
+        "5XX",
     }  # fmt: skip
     body = quote["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["email", "product", "consent"]

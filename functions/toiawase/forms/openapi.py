@@ -29,8 +29,9 @@ def _field_schema(spec: FieldSpec, encoding: str) -> dict[str, Any] | None:
     text: dict[str, Any] = {"type": "string"}
     if spec.max_length is not None:
         text["maxLength"] = spec.max_length
-    if spec.min_length:
-        text["minLength"] = spec.min_length
+    if spec.min_length or spec.required:
+        # A required value must not be empty (the endpoint trims it, so blanks are refused too).
+        text["minLength"] = max(spec.min_length or 0, 1)
     kind = spec.type
     if kind == "file":
         if encoding != "multipart":
@@ -158,6 +159,7 @@ def _submit_responses() -> dict[str, Any]:
             "content_rejected): fields maps each field's name to what is wrong."
         ),
         "429": _error("Too many submissions (rate_limited).", RETRY_AFTER),
+        "431": _error("A request header is too large to be read (header_too_large)."),
         "5XX": _error(
             "Our bug or an upstream outage (misconfigured, send_failed, captcha_unavailable…).",
         ),
@@ -261,6 +263,7 @@ def openapi_document(
                     },
                 },
                 "404": _error("No submission with that reference (not_found)."),
+                "431": _error("A request header is too large to be read (header_too_large)."),
                 "5XX": _error("The status cannot be read right now.", RETRY_AFTER),
             },
         }

@@ -19,7 +19,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from toiawase.local import preview, site
@@ -197,6 +197,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     do_PATCH = _route  # noqa: N815
     do_DELETE = _route  # noqa: N815
     do_OPTIONS = _route  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        # Every other method (TRACE, QUERY, …) reaches the function too, which answers 405 with
+        # Allow; http.server alone would answer 501, a 5xx no deployed endpoint gives.
+        if name.startswith("do_"):
+            return self._route
+        raise AttributeError(name)
 
 
 def start_queue_drainer(runner: LocalRunner, out: TextIO, interval: float = 2.0) -> threading.Event:
