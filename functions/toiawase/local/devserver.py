@@ -17,9 +17,10 @@ from __future__ import annotations
 import ipaddress
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from toiawase.local import preview, site
@@ -198,7 +199,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     do_DELETE = _route  # noqa: N815
     do_OPTIONS = _route  # noqa: N815
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> Callable[[], None]:
         # Every other method (TRACE, QUERY, …) reaches the function too, which answers 405 with
         # Allow; http.server alone would answer 501, a 5xx no deployed endpoint gives.
         if name.startswith("do_"):
