@@ -2,6 +2,8 @@
 
 Routes, in order:
 
+* ``OPTIONS`` (any path): the CORS preflight, answered here as API Gateway answers it in AWS
+  (``toiawase.core.cors``, the template's ``CorsConfiguration``): the function never sees one;
 * ``/_mail…`` (GET): the mail preview (``toiawase.local.preview``), loopback clients only;
 * ``/openapi.json`` (GET): the OpenAPI document of the forms served (``toiawase.local.devforms``);
 * GET or HEAD of a file of the static site (the example site by default): the file;
@@ -15,6 +17,7 @@ terminal and shown in the preview.
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -23,6 +26,9 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from toiawase.core import cors
+from toiawase.core.config import load_settings
+from toiawase.core.errors import ConfigError
 from toiawase.local import preview, site
 from toiawase.local.devforms import OPENAPI_PATH
 from toiawase.local.events import build_event
@@ -182,9 +188,19 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self._send(200, document, headers)
         return True
 
+    def _preflight(self) -> None:
+        """204 with API Gateway's CORS headers, from the same settings as the function's."""
+        try:
+            origins: tuple[str, ...] = load_settings(os.environ).allowed_origins
+        except ConfigError:
+            origins = ()
+        self._send(204, b"", cors.preflight_headers(self.headers.get("origin"), origins))
+
     def _route(self) -> None:
         path = urlsplit(self.path).path
-        if path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
+        if self.command == "OPTIONS":
+            self._preflight()
+        elif path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
             self._preview(path)
         elif path == OPENAPI_PATH and self._openapi():
             pass
