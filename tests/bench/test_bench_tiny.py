@@ -194,3 +194,12 @@ def test_a_forms_document_has_the_default_form_and_copies():
     assert document["default_form"] == "contact"
     assert len(document["forms"]) == 10
     assert list(document["forms"])[1] == "quote-1"
+
+
+def test_the_worst_header_is_measured_against_a_normal_request(tiny):
+    headers = tiny["headers"]
+    assert headers["normal_us"] > 0 and len(headers["headers"]) == 14
+    worst = headers["headers"][headers["worst"]]
+    assert worst["us"] == max(row["us"] for row in headers["headers"].values())
+    assert headers["worst_ratio_to_normal"] == worst["ratio_to_normal"]
+    assert "worst hostile header per KB" in tiny["table"]
