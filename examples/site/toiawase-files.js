@@ -75,12 +75,14 @@
     });
   }
 
-  // Called by toiawase.js before it posts the form. Resolves to {} (no files chosen),
-  // {upload: id}, {fields: …} (refused before uploading: shown next to the fields), or
+  // Called by toiawase.js with the form's data (body, a FormData) before it posts it: takes the
+  // files out of body and, when files were chosen, uploads them and adds _upload. Resolves to
+  // {} (go on and post), {fields: …} (refused before uploading: shown next to the fields), or
   // {stop: true} once it has said on the status line why nothing was sent.
-  window.toiawaseFiles = async function (form, box, setStatus) {
+  window.toiawaseFiles = async function (form, box, setStatus, body) {
     var chosen = [];
     form.querySelectorAll("input[type=file][name]").forEach(function (input) {
+      body.delete(input.name);
       Array.prototype.forEach.call(input.files || [], function (file) {
         chosen.push({ field: input.name, file: file });
       });
@@ -129,6 +131,7 @@
     }
     ui.set(1);
     ui.cancel.disabled = true;
-    return { upload: data.upload };
+    body.append("_upload", data.upload);
+    return {};
   };
 })();

@@ -1,6 +1,7 @@
 /* toiawase.js: progressive enhancement for a toiawase form. No dependencies, no build step.
  *
  *   <form data-toiawase action="https://…/submit" method="POST" accept-charset="UTF-8"> … </form>
+ * (or action="https://…/f/<form id>" for a form of the forms file)
  *   <script src="toiawase.js" defer></script>
  *
  * Without JavaScript the same form posts normally and the browser follows the 303 to the
@@ -133,12 +134,10 @@
       setStatus(box, "sending", TEXT.sending);
       try {
         var body = new FormData(form);
-        form.querySelectorAll("input[type=file]").forEach(function (f) { body.delete(f.name); });
         if (window.toiawaseFiles) { // toiawase-files.js, if loaded
-          var up = await window.toiawaseFiles(form, box, setStatus);
+          var up = await window.toiawaseFiles(form, box, setStatus, body);
           if (up.fields) { showErrors(form, up.fields); return setStatus(box, "invalid", TEXT.invalid); }
           if (up.stop) return;
-          if (up.upload) body.append("_upload", up.upload);
         }
         var response = await fetch(form.action, {
           method: "POST",
@@ -151,7 +150,7 @@
           // 200 sent, or 202 queued: held durably, delivery pending.
           var sent = data.status === "sent";
           setStatus(box, sent ? "sent" : "queued", sent ? TEXT.sent : TEXT.queued, data.id);
-          track(box, form.action.replace(/\/(submit|f\/[^\/]+)\/?$/, "/submissions/"), data.id);
+          track(box, form.action.replace(/\/(submit|f\/[^\/?#]+)\/?$/, "/submissions/"), data.id);
           form.reset();
         } else if (data && data.fields) {
           var others = showErrors(form, data.fields);

@@ -4,11 +4,7 @@ bar, a fake PDF refused next to its field, and a cancelled upload that sends not
 
 from __future__ import annotations
 
-import json
-import os
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,31 +13,11 @@ from tests.e2e.conftest import require_playwright
 
 require_playwright()
 
-from playwright.sync_api import Browser, FilePayload, Page, Route, expect  # noqa: E402
+from playwright.sync_api import FilePayload, Page, Route, expect  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 PDF_HEAD = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
-FORMS = {
-    "forms": {
-        "jobs": {
-            "title": "Job application",
-            "fields": {
-                "name": {"type": "text", "label": "Name"},
-                "email": {"type": "email", "label": "Email", "required": True, "reply_to": True},
-                "message": {"type": "textarea", "label": "Cover letter"},
-                "cv": {
-                    "type": "file",
-                    "label": "CV",
-                    "accept": ["application/pdf", "image/png", "image/jpeg"],
-                    "max_size": "10MB",
-                    "max_files": 3,
-                    "required": True,
-                },
-            },
-        }
-    }
-}
 
 
 def pdf(size: int) -> bytes:
@@ -49,22 +25,9 @@ def pdf(size: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def files_server(
-    browser: Browser, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DevServerProcess]:
-    forms_file = Path(tmp_path_factory.mktemp("forms")) / "forms.json"
-    forms_file.write_text(json.dumps(FORMS))
-    previous = os.environ.get("FORMS_FILE")
-    os.environ["FORMS_FILE"] = str(forms_file)
-    try:
-        server = DevServerProcess()
-    finally:
-        if previous is None:
-            del os.environ["FORMS_FILE"]
-        else:
-            os.environ["FORMS_FILE"] = previous
-    yield server
-    server.stop()
+def files_server(dev_server: DevServerProcess) -> DevServerProcess:
+    """``toiawase dev`` serving ./forms.yaml, whose ``jobs`` form has the ``cv`` file field."""
+    return dev_server
 
 
 def fill(page: Page, server: DevServerProcess, name: str, data: bytes) -> None:
