@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## dev: the local endpoint, the example site and the mail preview (/_mail) on http://127.0.0.1:3000,
-## with embedded SES (moto). SES=real sends through real SES.
+## with embedded SES (moto). SES=real sends through real SES; LOGS=json shows the handler's JSON
+## logs and EMF metric lines instead of one line per request.
 dev: $(STAMP)
-	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,)
+	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,) $(if $(LOGS),--logs $(LOGS),)
 
 ## test: lint, type-check, validate the templates and run every test.
 test: lint typecheck cfn unit

@@ -62,7 +62,7 @@ class Mailbox:
 class DevServerProcess:
     """``toiawase dev --port 0`` as ``make dev`` runs it, with the local defaults."""
 
-    def __init__(self) -> None:
+    def __init__(self, *args: str) -> None:
         env = {
             k: v
             for k, v in os.environ.items()
@@ -70,7 +70,7 @@ class DevServerProcess:
         }
         env["PYTHONUNBUFFERED"] = "1"
         self.process = subprocess.Popen(
-            [CLI, "dev", "--port", "0"],
+            [CLI, "dev", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -91,4 +91,4 @@ def test_the_http_api_page_carries_the_script_as_it_is():
     readme = (EXAMPLE_SITE.parents[1] / "docs" / "http-api.md").read_text("utf-8")
     script = (EXAMPLE_SITE / "toiawase.js").read_text("utf-8")
     blocks = re.findall(r"```js\n(.*?)```", readme, re.DOTALL)
-    assert blocks == [script], "copy examples/site/toiawase.js into the js block of docs/http-api.md"
+    assert blocks == [script], "copy toiawase.js into docs/http-api.md"
