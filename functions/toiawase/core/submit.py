@@ -14,7 +14,7 @@ from typing import Any
 
 from toiawase.core import answers, records
 from toiawase.core.compose import SubmissionMeta, compose
-from toiawase.core.config import Settings, normalize_origin
+from toiawase.core.config import Settings
 from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.http import HttpRequest
 from toiawase.core.idempotency import idempotency_key
@@ -32,7 +32,7 @@ from toiawase.core.ports import (
     SubmissionStore,
 )
 from toiawase.core.redirect import request_origin, safe_redirect
-from toiawase.core.replies import success
+from toiawase.core.replies import back_link, success
 from toiawase.core.screening import check_content, check_origin, rate_buckets
 from toiawase.core.submission import Submission, validate_submission
 
@@ -57,9 +57,7 @@ def submit(
 ) -> Outcome:
     """Screen, validate, keep, compose and send one submission; answer what really happened."""
     page_url = request.header("referer")
-    back_url = (
-        page_url if page_url and normalize_origin(page_url) in settings.allowed_origins else None
-    )
+    back_url = back_link(request, settings)
     defences = settings.defences
     notes: list[str] = []
 
