@@ -62,19 +62,19 @@ class Mailbox:
 class DevServerProcess:
     """``toiawase dev --port 0`` as ``make dev`` runs it, with the local defaults."""
 
-    def __init__(self, *args: str) -> None:
-        env = {
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        child_env = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("AWS_", "POWERTOOLS_")) and k not in CONTRACT_NAMES
         }
-        env["PYTHONUNBUFFERED"] = "1"
+        child_env.update(env or {}, PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
             [CLI, "dev", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=child_env,
             cwd=ROOT,
         )
         self.output: list[str] = []
