@@ -191,6 +191,7 @@ def _render(page: Page, server: DevServerProcess, answer: tuple[int, dict[str, s
 @pytest.mark.parametrize("referer", [True, False], ids=["with-referer", "no-referer"])
 @pytest.mark.parametrize("status", [*CASES, "429", "500"])
 def test_endpoint_error_pages(status, referer, dev_server, plain_page, request):
+    headers: dict[str, str]
     if status == "429":
         server = request.getfixturevalue("limited_server")
         method, path, body, headers = "POST", "/submit", _fields(), {}
