@@ -274,6 +274,47 @@ def _command(
     return parser
 
 
+def _describe(
+    parser: argparse.ArgumentParser, description: str, examples: str, codes: str
+) -> None:
+    """Give a parser made elsewhere the same plain-text help: description, examples, codes."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = textwrap.dedent(description).strip()
+    parser.epilog = (
+        "examples:\n" + textwrap.indent(textwrap.dedent(examples).strip(), "  ") + "\n\n" + codes
+    )
+
+
+def _document_forms_commands(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers
+    forms_codes = exit_codes(failed="the forms file has problems (each printed with its place)")
+    _describe(
+        commands.choices["forms"],
+        """
+        Check or compile the forms file (forms.yaml): every form, its fields, recipients and
+        redirects. "check" prints every problem with its line and column; "compile" checks,
+        then writes the JSON the function reads (FORMS_FILE).
+        """,
+        """
+          toiawase forms check
+          toiawase forms check site/forms.yaml
+          toiawase forms compile forms.yaml build/forms.json
+        """,
+        forms_codes,
+    )
+    _describe(
+        commands.choices["openapi"],
+        """
+        Write an OpenAPI 3.1 document of the HTTP API, generated from the forms file: one
+        operation per form, its fields and the answers.
+        """,
+        """
+          toiawase openapi
+          toiawase openapi --forms forms.yaml --output openapi.json
+        """,
+        forms_codes,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toiawase",
@@ -423,6 +464,11 @@ def build_parser() -> argparse.ArgumentParser:
     spam.add_argument("id", nargs="?", help="with release: the submission id")
     _stack_arguments(spam)
     spam.set_defaults(func=_spam)
+    # forms check|compile and openapi (toiawase/forms: PyYAML + jsonschema, never in the Lambda).
+    from toiawase.forms.command import add_parsers as _forms_parsers
+
+    _forms_parsers(commands)
+    _document_forms_commands(commands)
     return parser
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from toiawase.cli import build_parser, main
 
-COMMANDS = ("dev", "invoke", "doctor", "redrive", "spam")
+COMMANDS = ("dev", "invoke", "doctor", "redrive", "spam", "forms", "openapi")
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from toiawase.core.address import AddressError, parse_owner_address
 from toiawase.core.errors import ConfigError
+from toiawase.core.text import fold_for_matching
 
 ENV_NAMES = (
     "SENDER_ADDRESS",
@@ -105,6 +106,11 @@ class Settings:
     configuration_set: str | None
     limits: Limits = field(default_factory=Limits)
     defences: Defences = field(default_factory=Defences)
+    # Set for a form of the forms file (``core.forms.resolve.form_settings``); the defaults are
+    # the one form the environment variables describe.
+    form_id: str = "default"
+    form_title: str | None = None
+    form_subject: str | None = None
 
 
 def normalize_origin(value: str) -> str | None:
@@ -235,7 +241,9 @@ def _defences(raw: dict[str, str], problems: list[str]) -> Defences:
         honeypot_field=honeypot,
         rate_limits=RateLimits(**limits),
         max_links=int(max_links),
-        blocked_phrases=tuple(p.casefold() for p in _split(raw["BLOCKED_PHRASES"])),
+        blocked_phrases=tuple(
+            folded for p in _split(raw["BLOCKED_PHRASES"]) if (folded := fold_for_matching(p))
+        ),
         captcha_provider=provider,
         captcha_min_score=min(max(min_score, 0.0), 1.0),
         captcha_on_outage=_choice(raw, "CAPTCHA_ON_OUTAGE", ("reject", "accept"), problems),

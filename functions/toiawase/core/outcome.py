@@ -27,6 +27,8 @@ class Dependencies:
     dedupe: Deduplicator | None = None
     limiter: RateLimiter | None = None
     captcha: CaptchaVerifier | None = None
+    # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
+    imitate_send: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,7 @@ class Outcome:
     reason: str | None = None
     submission_id: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # The form the request was for: an id from the forms file, never text from the request.
+    form_id: str | None = None
+    # For ``misconfigured``: what is wrong with the configuration (never personal data).
+    detail: str | None = None
