@@ -274,9 +274,7 @@ def _command(
     return parser
 
 
-def _describe(
-    parser: argparse.ArgumentParser, description: str, examples: str, codes: str
-) -> None:
+def _describe(parser: argparse.ArgumentParser, description: str, examples: str, codes: str) -> None:
     """Give a parser made elsewhere the same plain-text help: description, examples, codes."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = textwrap.dedent(description).strip()

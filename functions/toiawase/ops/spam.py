@@ -37,7 +37,7 @@ def spam_entries(store: SubmissionStore) -> list[dict[str, str]]:
             {
                 "id": record.submission_id,
                 "created_at": record.created_at.isoformat(),
-                "email": submission.email.normalized,
+                "email": submission.email.normalized if submission.email else "",
                 "preview": " ".join(submission.message.split())[:60],
             }
         )
