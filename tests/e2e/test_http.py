@@ -45,7 +45,7 @@ def test_a_json_client_is_told_sent_and_the_mail_arrives(target):
     assert data["ok"] is True and re.fullmatch(r"[0-9a-f]{32}", data["id"])
     assert target.wait_for_mail(data["id"]) in ("sent", "delivered")
     status = target.status_of(data["id"])
-    assert set(status) == {"id", "status", "updated_at"}  # never the content
+    assert set(status) == {"id", "form", "status", "updated_at"}  # never the content
 
 
 def test_a_plain_form_is_redirected_to_the_thank_you_page_with_its_reference(target):

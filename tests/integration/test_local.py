@@ -191,7 +191,7 @@ def test_dev_logs_json_shows_the_handlers_json_logs_and_emf_metrics():
     server = DevServerProcess("--logs", "json")
     try:
         _post_json(server)
-        log = json.loads(server.wait_for(r'^\{.*"result":"sent"'))
+        log = json.loads(server.wait_for(r'^\{"level".*"result":"sent"'))
         assert log["level"] == "INFO" and len(log["submission_id"]) == 32
         emf = json.loads(server.wait_for(r'^\{"_aws".*"SubmissionSent"'))
         names = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}

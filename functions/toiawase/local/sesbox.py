@@ -159,15 +159,15 @@ def terminal_safe(text: str) -> str:
 
 
 def format_mail(mail: CapturedMail) -> str:
-    """The message as the terminal shows it: the headers that matter, then the text body, with
-    every control character escaped (the subject and the body are the submitter's words)."""
-    from toiawase.local.terminal import printable
+    """The message as the terminal shows it: the headers that matter, then the text body.
 
+    Cleaned for the terminal whatever the message holds (``terminal_safe``).
+    """
     message = mail.parsed()
     lines = ["=" * 72]
     for name in ("From", "Reply-To", "To", "Subject"):
-        lines.append(f"{name + ':':10}{printable(str(message.get(name, '(none)')))}")
+        lines.append(f"{name + ':':10}{message.get(name, '(none)')}")
     lines.append("-" * 72)
-    lines.append(printable(mail.text().replace("\r\n", "\n").rstrip(), keep_newlines=True))
+    lines.append(mail.text().rstrip())
     lines.append("=" * 72)
     return terminal_safe("\n".join(lines))

@@ -58,20 +58,13 @@ class LogTap(io.TextIOBase):
 
 
 def printable(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` with every control, format and separator character shown as an escape.
+    """``text`` without any control, format or separator character, as ``sesbox.terminal_safe``
+    does for the mail printout (and a little wider).
 
     ``str.isprintable`` is False for C0/C1 controls (ESC included), bidi overrides and other
     format characters, and line or paragraph separators: none of them reaches the terminal.
     """
-    out = []
-    for char in text:
-        if char.isprintable() or (keep_newlines and char == "\n"):
-            out.append(char)
-        elif ord(char) < 0x100:
-            out.append(f"\\x{ord(char):02x}")
-        else:
-            out.append(f"\\u{ord(char):04x}")
-    return "".join(out)
+    return "".join(char for char in text if char.isprintable() or (keep_newlines and char == "\n"))
 
 
 def outcome_from_logs(lines: list[str]) -> dict[str, object]:
@@ -82,7 +75,8 @@ def outcome_from_logs(lines: list[str]) -> dict[str, object]:
             record = json.loads(line)
         except ValueError:
             continue
-        if isinstance(record, dict) and "result" in record:
+        # EMF lines may carry a "result" dimension too; the log record is the one without _aws.
+        if isinstance(record, dict) and "result" in record and "_aws" not in record:
             return record
     return {}
 
