@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from urllib.parse import urlencode
@@ -161,3 +162,44 @@ def test_dev_server_rate_limits_are_on_but_roomy(dev_server):
         response.read()
         statuses.append(response.status)
     assert statuses[-1] == 429 and statuses[:25] == [200] * 25
+
+
+REQUEST_LINE = r"^\d\d:\d\d:\d\d  POST /submit  200  sent  id [0-9a-f]{32}  \d+ ms$"
+
+
+def _post_json(server: DevServerProcess) -> None:
+    response = server.post(
+        json.dumps({"email": "taro@example.jp", "message": "こんにちは"}).encode(),
+        {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{server.port}"},
+    )
+    assert response.status == 200
+
+
+def test_dev_terminal_shows_one_readable_line_per_request_and_no_json():
+    server = DevServerProcess()  # its own: the module's server has spent its rate limit
+    try:
+        _post_json(server)
+        server.wait_for(REQUEST_LINE)
+        server.wait_for(r"^Reply-To: taro@example\.jp")
+        shown = "".join(server.output)
+        assert '"level"' not in shown and '"_aws"' not in shown  # no JSON logs, no EMF
+    finally:
+        server.stop()
+
+
+def test_dev_logs_json_shows_the_handlers_json_logs_and_emf_metrics():
+    server = DevServerProcess("--logs", "json")
+    try:
+        _post_json(server)
+        log = json.loads(server.wait_for(r'^\{"level".*"result":"sent"'))
+        assert log["level"] == "INFO" and len(log["submission_id"]) == 32
+        emf = json.loads(server.wait_for(r'^\{"_aws".*"SubmissionSent"'))
+        names = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+        assert "SubmissionSent" in names and emf["SubmissionSent"] == [1.0]
+        server.wait_for(r"^Reply-To: taro@example\.jp")
+        assert not any(re.match(REQUEST_LINE, line) for line in server.output)
+        assert "taro@example.jp" not in "".join(
+            line for line in server.output if line.startswith("{")
+        )
+    finally:
+        server.stop()
