@@ -209,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     from toiawase.forms.command import add_parsers as _forms_parsers
 
     _forms_parsers(commands)
+    # submissions export|list|show and forget (docs/data.md).
+    from toiawase.ops.data_command import add_parsers as _data_parsers
+
+    _data_parsers(commands)
     return parser
 
 

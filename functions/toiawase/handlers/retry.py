@@ -62,6 +62,7 @@ def record_handler(record: SQSRecord) -> None:
             store,
             sender,
             datetime.now(tz=UTC),
+            tombstones=wiring.tombstones(os.environ),
         )
     except RetryLater as exc:
         receives = int(record.attributes.approximate_receive_count or 1)
