@@ -72,8 +72,13 @@ screenshots: $(STAMP)
 
 ## bench: cold start vs its floor, warm latency, memory, artifact size, price per 1,000; one table,
 ## and bench/results/latest.json. Also measures Python 3.13 (Lambda's runtime) when PYTHON313 exists.
-bench: $(STAMP) $(LAMBDA_VENV)/.installed $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed)
+## It runs `sam build` (aws-sam-cli from .venv-sam, Python 3.13 first on PATH) and measures
+## .aws-sam/build/<Function> with the template's default configuration; without them, it says so.
+bench: $(STAMP) $(SAM_VENV)/bin/sam $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed,$(LAMBDA_VENV)/.installed)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+$(SAM_VENV)/bin/sam:
+	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
 
 $(LAMBDA_VENV)/.installed: bench/runtime-requirements.txt
 	test -x $(LAMBDA_VENV)/bin/python || $(PYTHON) -m venv $(LAMBDA_VENV)

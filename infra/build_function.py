@@ -23,8 +23,13 @@ What goes in, and why:
   on ``PATH``). Another interpreter still gives a working artifact, but its ``.pyc`` files are
   ignored by Lambda's Python; the build says so on stderr.
 
-The steps are in ``build()``; a later step that adds files to the artifact (issue 11: the forms file
-compiled to JSON) goes there, before ``compile_bytecode``.
+* **The forms file** (``forms.yaml`` at the repository root, or ``forms.json``), checked and
+  compiled to ``forms.json`` at the artifact's root (``FORMS_FILE``'s default) by the project's
+  own ``toiawase forms compile`` from ``.venv`` (``make dev`` or ``make test`` creates it): the
+  function reads JSON with the standard library, so no YAML parser or JSON Schema library ships.
+  A broken file stops the build with every problem's line and column, before anything deploys.
+
+The steps are in ``build()``; a step that adds files goes before ``compile_bytecode``.
 """
 
 from __future__ import annotations
@@ -121,6 +126,37 @@ def remove_distribution(artifacts: Path, name: str) -> None:
             directory.rmdir()
 
 
+REPO = HERE.parent
+FORMS_SOURCES = ("forms.yaml", "forms.yml", "forms.json")
+FORMS_TARGET = "forms.json"
+
+
+def compile_forms(artifacts: Path, repo: Path = REPO) -> Path | None:
+    """Check the repository's forms file and write it, compiled, as ``forms.json``.
+
+    None when the repository has no forms file (deploy with ``FormsFile=none``). The checker
+    needs PyYAML and jsonschema, which Lambda's Python lacks, so it runs from the project's
+    virtualenv rather than from the interpreter building the artifact.
+    """
+    source = next((repo / name for name in FORMS_SOURCES if (repo / name).is_file()), None)
+    if source is None:
+        print("build_function: no forms.yaml: deploy with FormsFile=none", file=sys.stderr)
+        return None
+    tool = repo / ".venv" / "bin" / "toiawase"
+    if not tool.exists():
+        raise SystemExit(
+            f"build_function: {source.name} needs `toiawase forms compile` from .venv: run "
+            "`make dev` or `make test` once, then `sam build` again"
+        )
+    target = artifacts / FORMS_TARGET
+    result = subprocess.run(  # noqa: S603 - the project's own CLI, fixed arguments
+        [str(tool), "forms", "compile", str(source), str(target)], check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"build_function: {source.name} has problems (listed above)")
+    return target
+
+
 def compile_bytecode(artifacts: Path) -> None:
     """Compile every module to unchecked-hash ``.pyc`` files, with Lambda's paths in them."""
     ok = compileall.compile_dir(
@@ -148,6 +184,7 @@ def build(artifacts: Path, source: Path = FUNCTIONS) -> None:
     artifacts.mkdir(parents=True, exist_ok=True)
     copy_runtime_code(source, artifacts)
     install_requirements(source / "requirements.txt", artifacts)
+    compile_forms(artifacts, source.parent)
     compile_bytecode(artifacts)
 
 

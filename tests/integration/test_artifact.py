@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from infra import build_function
 
@@ -89,6 +90,9 @@ def inspect(directory: Path, tmp_path: Path) -> dict[str, int]:
     assert not list(package.glob("cli.py*")), "the CLI is tooling"
     stray = [p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
     assert not stray, stray
+    # The forms file, compiled: what FORMS_FILE (template default forms.json) names.
+    compiled = json.loads((directory / "forms.json").read_text("utf-8"))
+    assert set(compiled["forms"]) == set(yaml.safe_load(FORMS_YAML.read_text("utf-8"))["forms"])
     modules = [p for p in directory.rglob("*.py")]
     missing = [
         m for m in modules if not list((m.parent / "__pycache__").glob(f"{m.stem}.cpython-*.pyc"))
@@ -97,6 +101,21 @@ def inspect(directory: Path, tmp_path: Path) -> dict[str, int]:
     size = zipped_size(directory, tmp_path / "artifact.zip")
     assert size <= ZIP_LIMIT, size
     return {"modules": len(modules), "zip_bytes": size}
+
+
+FORMS_YAML = ROOT / "forms.yaml"
+
+
+def test_a_broken_forms_file_stops_the_build(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    (repo / "forms.yaml").write_text("forms:\n  Bad Id:\n    fields: {}\n", "utf-8")
+    with pytest.raises(SystemExit, match=r"forms\.yaml has problems"):
+        build_function.compile_forms(tmp_path, repo)
+    assert not (tmp_path / "forms.json").exists()
+    (repo / "forms.yaml").unlink()
+    assert build_function.compile_forms(tmp_path, repo) is None
 
 
 def pyc_header(path: Path) -> tuple[bytes, int]:

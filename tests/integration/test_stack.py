@@ -24,7 +24,7 @@ from samtranslator.translator.transform import transform
 
 from infra import powertools
 from toiawase.adapters.aws import REQUEST_PATH_CONFIG
-from toiawase.handlers.retry import backoff_seconds
+from toiawase.core.retry import backoff_seconds as jittered_backoff
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
@@ -329,6 +329,11 @@ def test_dead_letter_alarms_notify_again_when_more_messages_arrive(alarm: str, q
     assert states == ["OK", "ALARM", "OK", "ALARM", "OK"]
     # First message after a period with no datapoint at all (a queue idle for hours).
     assert evaluate(definition, {key: [None, 1.0]}, PARAMS) == "ALARM"
+
+
+def backoff_seconds(receive_count: int) -> int:
+    """The longest delay the jittered backoff can choose for ``receive_count``."""
+    return jittered_backoff(receive_count, lambda: 1.0)
 
 
 def test_retry_queue_age_alarm_is_beyond_every_backoff_but_fires_on_a_stuck_trigger():
