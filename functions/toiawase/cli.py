@@ -30,6 +30,15 @@ def _dev(args: argparse.Namespace) -> int:
     if site_root is not None:
         print(f"  site:          {base}/  (from {site_root})", flush=True)
     print(f"  mail preview:  {base}/_mail", flush=True)
+    if server.runner.stack is not None:
+        from toiawase.local.awsbox import start_local_aws_endpoint
+
+        endpoint = start_local_aws_endpoint()
+        table = server.runner.stack.submissions_table
+        print(
+            f"  your data:     toiawase submissions list --endpoint-url {endpoint} --table {table}",
+            flush=True,
+        )
     print("Sent messages are printed here. Ctrl-C stops.", flush=True)
     try:
         server.serve_forever()

@@ -40,10 +40,23 @@ def _date(value: str, *, end: bool = False) -> datetime:
     return moment
 
 
+def _local(args: argparse.Namespace) -> bool:
+    """``--endpoint-url`` names a loopback moto server (``make dev``): fake credentials suffice."""
+    from urllib.parse import urlsplit
+
+    endpoint = args.endpoint_url or ""
+    return urlsplit(endpoint).hostname in ("127.0.0.1", "localhost", "::1")
+
+
 def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
     import boto3
 
     endpoint = args.endpoint_url or None
+    if _local(args):
+        from toiawase.local.sesbox import FAKE_AWS
+
+        for key, value in FAKE_AWS.items():
+            os.environ.setdefault(key, value)
     return (
         boto3.client("dynamodb", endpoint_url=endpoint),
         boto3.client("cloudformation", endpoint_url=endpoint),
@@ -148,6 +161,10 @@ def _hash_key(args: argparse.Namespace, outputs: dict[str, str]) -> bytes:
     from toiawase.handlers.wiring import REPLY_HASH_KEY
 
     value = outputs.get("ReplyHashKeyArn") or os.environ.get(REPLY_HASH_KEY, "")
+    if not value and _local(args):
+        from toiawase.local.stack import LOCAL_REPLY_HASH_KEY
+
+        value = LOCAL_REPLY_HASH_KEY
     if not value:
         raise UsageError("no reply-hash key: name the stack (--stack) or set REPLY_HASH_KEY")
     if value.startswith("arn:") and ":secretsmanager:" in value:
