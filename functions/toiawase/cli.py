@@ -125,6 +125,16 @@ def _dev(args: argparse.Namespace) -> int:
         if site_root is not None:
             print(f"  site:          {base}/  (from {site_root})", flush=True)
         print(f"  mail preview:  {base}/_mail", flush=True)
+        if server.runner.stack is not None:
+            from toiawase.local.awsbox import start_local_aws_endpoint
+
+            endpoint = start_local_aws_endpoint()
+            table = server.runner.stack.submissions_table
+            print(
+                f"  your data:     toiawase submissions list --endpoint-url {endpoint} "
+                f"--table {table}",
+                flush=True,
+            )
         shown = "JSON logs and EMF metrics" if args.logs == "json" else "one line per request"
         print(f"Sent messages and {shown} are printed here. Ctrl-C stops.", flush=True)
         try:
@@ -355,6 +365,39 @@ def _document_forms_commands(commands: Any) -> None:  # noqa: ANN401 - argparse'
     )
 
 
+def _document_data_commands(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers
+    _describe(
+        commands.choices["submissions"],
+        """
+        The stored submissions of a deployed stack (or of make dev's tables): export them as
+        CSV (UTF-8 with a BOM, one column per field, formula cells neutralised) or JSONL, list
+        them with the reply-to address masked, or show everything kept about one. Reads use the
+        table's indexes, never a scan. See docs/data.md.
+        """,
+        """
+          toiawase submissions export --stack toiawase --format csv --output enquiries.csv
+          toiawase submissions export --stack toiawase --form quote --format jsonl
+          toiawase submissions list --stack toiawase --region eu-west-1
+          toiawase submissions show 9f1c2b7e4a0d4c1e8b6a5f3d2e1c0b9a --stack toiawase
+        """,
+        exit_codes(failed="the stack, table or submission was not found"),
+    )
+    _describe(
+        commands.choices["forget"],
+        """
+        Erase one person's data: every submission whose reply-to address is ADDRESS (matched
+        by a keyed hash, never a plain index), its files and its idempotency records; then a
+        tombstone (the hash only) keeps a late retry or a redrive from bringing it back. Prints
+        what it deleted; --dry-run only shows it. See docs/data.md.
+        """,
+        """
+          toiawase forget taro@example.jp --stack toiawase --dry-run
+          toiawase forget taro@example.jp --stack toiawase
+        """,
+        exit_codes(failed="the stack or table was not found"),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="toiawase",
@@ -520,6 +563,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _forms_parsers(commands)
     _document_forms_commands(commands)
+    # submissions export|list|show and forget (docs/data.md).
+    from toiawase.ops.data_command import add_parsers as _data_parsers
+
+    _data_parsers(commands)
+    _document_data_commands(commands)
     return parser
 
 

@@ -203,3 +203,52 @@ def test_dev_logs_json_shows_the_handlers_json_logs_and_emf_metrics():
         )
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fresh_dev_server() -> Iterator[DevServerProcess]:
+    """A dev server of its own (the module's has spent its rate limits)."""
+    server = DevServerProcess()
+    yield server
+    server.stop()
+
+
+def test_data_commands_read_the_dev_servers_tables(fresh_dev_server):
+    """``make dev`` prints how to reach its data; export, list and forget work against it."""
+    import re
+
+    dev_server = fresh_dev_server
+
+    line = next(line for line in dev_server.output if "your data:" in line)
+    match = re.search(r"--endpoint-url (\S+) --table (\S+)", line)
+    assert match, line
+    endpoint, table = match.groups()
+    body = urlencode(
+        {"name": "山田 花子", "email": "hanako@example.jp", "message": "=1+1 データ"}
+    ).encode()
+    response = dev_server.post(
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "Origin": dev_server.base_url,
+        },
+    )
+    answer = json.loads(response.read())
+    assert answer.get("ok"), answer
+    sid = answer["id"]
+    where = ["--endpoint-url", endpoint, "--table", table]
+
+    def run(*argv: str) -> str:
+        result = subprocess.run(
+            [CLI, *argv, *where], capture_output=True, env=local_env(), timeout=120, cwd=ROOT
+        )
+        assert result.returncode == 0, result.stderr.decode()
+        return result.stdout.decode("utf-8")
+
+    exported = run("submissions", "export", "--format", "csv")
+    assert exported.startswith("\ufeff") and sid in exported
+    assert "山田 花子" in exported and "'=1+1 データ" in exported
+    assert "h***@example.jp" in run("submissions", "list")
+    assert f"deleted 1 submission(s)\n  submission {sid}" in run("forget", "hanako@example.jp")
+    assert sid not in run("submissions", "export", "--format", "jsonl")

@@ -11,7 +11,17 @@ import pytest
 
 from toiawase.cli import build_parser, main
 
-COMMANDS = ("dev", "invoke", "doctor", "redrive", "spam", "forms", "openapi")
+COMMANDS = (
+    "dev",
+    "invoke",
+    "doctor",
+    "redrive",
+    "spam",
+    "forms",
+    "openapi",
+    "submissions",
+    "forget",
+)
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

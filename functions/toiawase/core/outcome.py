@@ -29,6 +29,9 @@ class Dependencies:
     captcha: CaptchaVerifier | None = None
     # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
     imitate_send: Callable[[], None] | None = None
+    # The keyed hash of a reply-to address (core/privacy.py), written on each stored submission
+    # so ``toiawase forget`` can find it; None when no key is configured.
+    reply_hasher: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)

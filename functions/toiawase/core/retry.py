@@ -14,7 +14,8 @@ from datetime import datetime
 from toiawase.core import records
 from toiawase.core.compose import compose
 from toiawase.core.config import Settings
-from toiawase.core.ports import Sender, SendFailed, SubmissionStore
+from toiawase.core.ports import Sender, SendFailed, SubmissionStore, Tombstones
+from toiawase.core.privacy import erased_before
 
 LEASE_SECONDS = 300
 BASE_BACKOFF_SECONDS = 30
@@ -79,6 +80,7 @@ def resend(
     sender: Sender,
     now: datetime,
     gate: BatchGate | None = None,
+    tombstones: Tombstones | None = None,
 ) -> RetryResult:
     """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient
     (or if ``gate`` says its batch was already throttled: then nothing is claimed or sent).
@@ -93,6 +95,14 @@ def resend(
         return RetryResult("skipped", "missing")
     if record.status in records.DONE:
         return RetryResult("skipped", "already_" + record.status)
+    # Its sender asked for erasure after it arrived (``toiawase forget`` missed it, or a copy of
+    # it travels in a queue message): dropped, never sent.
+    if (
+        record.reply_hash
+        and tombstones is not None
+        and erased_before(record.created_at, tombstones.erased_at(record.reply_hash))
+    ):
+        return RetryResult("skipped", "erased")
     if not store.claim(submission_id, now, LEASE_SECONDS):
         return RetryResult("skipped", "claimed_elsewhere")
     submission, meta = records.decode_payload(record.payload)

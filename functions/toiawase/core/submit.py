@@ -34,6 +34,7 @@ from toiawase.core.ports import (
     StoreUnavailable,
     SubmissionStore,
 )
+from toiawase.core.privacy import NO_ERASURE_KEYS, ErasureKeys, erasure_keys
 from toiawase.core.redirect import request_origin, safe_redirect
 from toiawase.core.replies import success
 from toiawase.core.screening import (
@@ -148,11 +149,16 @@ def submit(
     )
     token = _captcha_token(pairs, defences.captcha_field)
     ran: list[bool] = []
+    key: str | None = None
+    if deps.dedupe is not None:
+        ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
+        key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
 
     def work() -> Mapping[str, Any]:
         ran.append(True)
+        erasure = erasure_keys(submission, deps, key)
         if submission.honeypot_filled:
-            return _screened_as_spam(submission, meta, deps, notes)
+            return _screened_as_spam(submission, meta, deps, notes, erasure)
         if deps.limiter is not None:
             buckets = form_buckets(defences, request.received_at, form_id)
             wait = _rate_limited(buckets, request.received_at, deps.limiter, notes)
@@ -161,12 +167,10 @@ def submit(
         # Inside the deduplicated unit: a repeat of an accepted post is answered from the first
         # without presenting its (single-use) captcha token to the provider again.
         _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
-        return accept(submission, meta, settings, deps, notes)
+        return accept(submission, meta, settings, deps, notes, erasure)
 
     try:
-        if deps.dedupe is not None:
-            ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
-            key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
+        if deps.dedupe is not None and key is not None:
             result = deps.dedupe.once(key, work)
         else:
             result = work()
@@ -247,7 +251,11 @@ def _rate_limited(
 
 
 def _screened_as_spam(
-    submission: Submission, meta: SubmissionMeta, deps: Dependencies, notes: list[str]
+    submission: Submission,
+    meta: SubmissionMeta,
+    deps: Dependencies,
+    notes: list[str],
+    erasure: ErasureKeys = NO_ERASURE_KEYS,
 ) -> dict[str, Any]:
     """The honeypot was filled: keep the submission as ``spam`` and answer as for a real one.
 
@@ -258,7 +266,7 @@ def _screened_as_spam(
     its public status follows a real one's life (``toiawase.core.status``).
     """
     sid = deps.new_id()
-    _keep_spam(submission, meta, sid, deps.store, notes)
+    _keep_spam(submission, meta, sid, deps.store, notes, erasure)
     if deps.imitate_send is not None:
         deps.imitate_send()
     return {"id": sid, "status": records.SENT, "outcome": "spam", "reason": "honeypot"}
@@ -320,6 +328,7 @@ def _keep_spam(
     sid: str,
     store: SubmissionStore | None,
     notes: list[str],
+    erasure: ErasureKeys = NO_ERASURE_KEYS,
 ) -> None:
     if store is None:
         return
@@ -333,6 +342,8 @@ def _keep_spam(
                 updated_at=meta.received_at,
                 payload=records.encode_payload(submission, meta),
                 form_id=submission.form_id,
+                reply_hash=erasure.reply_hash,
+                idempotency_record=erasure.idempotency_record,
             )
         )
     except StoreUnavailable:
@@ -345,6 +356,7 @@ def accept(
     settings: Settings,
     deps: Dependencies,
     notes: list[str],
+    erasure: ErasureKeys = NO_ERASURE_KEYS,
 ) -> dict[str, Any]:
     """Store (when configured), send, and fall back to the retry queue. Idempotent unit."""
     sid = deps.new_id()
@@ -361,6 +373,8 @@ def accept(
                     updated_at=meta.received_at,
                     payload=records.encode_payload(submission, meta),
                     form_id=submission.form_id,
+                    reply_hash=erasure.reply_hash,
+                    idempotency_record=erasure.idempotency_record,
                 )
             )
             stored = True

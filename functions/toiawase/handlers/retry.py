@@ -65,6 +65,7 @@ def record_handler(record: SQSRecord) -> None:
             sender,
             datetime.now(tz=UTC),
             _gate,
+            tombstones=wiring.tombstones(os.environ),
         )
     except retry.RetryLater as exc:
         receives = int(record.attributes.approximate_receive_count or 1)
