@@ -10,7 +10,7 @@ LAMBDA_VENV313 := bench/.venv-lambda313
 PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test lint typecheck cfn checkov forms-check sam-build unit bench sam-validate screenshots clean
+.PHONY: dev test lint typecheck cfn checkov forms-check sam-build unit bench sam-validate screenshots e2e-deployed clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "toiawase needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## dev: the local endpoint, the example site and the mail preview (/_mail) on http://127.0.0.1:3000,
-## with embedded SES (moto). SES=real sends through real SES.
+## with embedded SES (moto). SES=real sends through real SES; LOGS=json shows the handler's JSON
+## logs and EMF metric lines instead of one line per request.
 dev: $(STAMP)
-	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,)
+	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,) $(if $(LOGS),--logs $(LOGS),)
 
 ## test: lint, type-check, validate and policy-check the templates and the forms file, build the
 ## artifact with `sam build` (when Python 3.13 is found) and run every test.
@@ -69,6 +70,16 @@ screenshots: $(STAMP)
 	mkdir -p docs/screenshots
 	cp test-artifacts/form-filled.png docs/screenshots/form.png
 	cp test-artifacts/preview-message.png docs/screenshots/preview.png
+
+## e2e-deployed: the end-to-end HTTP checks against a deployed stack: TOIAWASE_URL (the stack's
+## ApiEndpoint output) and TOIAWASE_ORIGIN (one of its AllowedOrigins). Mail arrival is judged by
+## the status endpoint. Without TOIAWASE_URL it says why and does nothing.
+e2e-deployed: $(STAMP)
+	@if [ -z "$(TOIAWASE_URL)" ]; then \
+		echo "e2e-deployed skipped: no TOIAWASE_URL given (make e2e-deployed TOIAWASE_URL=https://ID.execute-api.REGION.amazonaws.com TOIAWASE_ORIGIN=https://www.example.com)"; \
+	else \
+		TOIAWASE_URL="$(TOIAWASE_URL)" TOIAWASE_ORIGIN="$(TOIAWASE_ORIGIN)" $(BIN)/pytest -m e2e tests/e2e; \
+	fi
 
 ## bench: cold start vs its floor, warm latency, memory, artifact size, price per 1,000; one table,
 ## and bench/results/latest.json. Also measures Python 3.13 (Lambda's runtime) when PYTHON313 exists.

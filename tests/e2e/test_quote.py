@@ -125,8 +125,8 @@ def test_js_off_quote_errors_are_the_servers_page(dev_server, nojs_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Please fix the form")
     items = page.get_by_role("listitem")
     expect(items).to_have_count(2)
-    # Each item names the field (its name in the form, the key of the JSON "fields").
-    expect(items.filter(has_text="po_code")).to_contain_text("is not in the expected format")
+    # Each item names the field by its label (the JSON "fields" keys stay the field names).
+    expect(items.filter(has_text="PO number")).to_contain_text("is not in the expected format")
     expect(items.filter(has_text="email")).to_contain_text("period")
     screenshot(page, "quote-error-js-off")
     assert dev_server.mailbox.count() == before

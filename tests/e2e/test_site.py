@@ -138,7 +138,7 @@ def test_js_off_invalid_email_shows_the_servers_page_and_sends_nothing(dev_serve
     answer = navigation.value
     assert answer is not None and answer.status == 422
     expect(page.get_by_role("heading", level=1)).to_have_text("Please fix the form")
-    expect(page.get_by_role("listitem")).to_contain_text("email")
+    expect(page.get_by_role("listitem")).to_contain_text("Email")  # the label, not the raw name
     expect(page.get_by_role("listitem")).to_contain_text("period")
     screenshot(page, "error-js-off")
     back = page.get_by_role("link", name="Back to the form")

@@ -40,7 +40,8 @@ CHECKS = ",".join(
 )
 # Test cases per operation and pass: about 3,000 requests in all, a few minutes on 2 cores.
 MAX_EXAMPLES = 200
-REQUEST_LINE = re.compile(r"^([A-Z]+) (/\S*) -> (\d{3})$")
+# The dev server's request line: "12:03:04  POST /submit  303  sent  id 9f1c…  12 ms".
+REQUEST_LINE = re.compile(r"^\d\d:\d\d:\d\d  ([A-Z]+) (/\S*)  (\d{3})  ")
 
 
 def run_schemathesis(

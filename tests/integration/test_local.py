@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from urllib.parse import urlencode
@@ -161,3 +162,93 @@ def test_dev_server_rate_limits_are_on_but_roomy(dev_server):
         response.read()
         statuses.append(response.status)
     assert statuses[-1] == 429 and statuses[:25] == [200] * 25
+
+
+REQUEST_LINE = r"^\d\d:\d\d:\d\d  POST /submit  200  sent  id [0-9a-f]{32}  \d+ ms$"
+
+
+def _post_json(server: DevServerProcess) -> None:
+    response = server.post(
+        json.dumps({"email": "taro@example.jp", "message": "こんにちは"}).encode(),
+        {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{server.port}"},
+    )
+    assert response.status == 200
+
+
+def test_dev_terminal_shows_one_readable_line_per_request_and_no_json():
+    server = DevServerProcess()  # its own: the module's server has spent its rate limit
+    try:
+        _post_json(server)
+        server.wait_for(REQUEST_LINE)
+        server.wait_for(r"^Reply-To: taro@example\.jp")
+        shown = "".join(server.output)
+        assert '"level"' not in shown and '"_aws"' not in shown  # no JSON logs, no EMF
+    finally:
+        server.stop()
+
+
+def test_dev_logs_json_shows_the_handlers_json_logs_and_emf_metrics():
+    server = DevServerProcess("--logs", "json")
+    try:
+        _post_json(server)
+        log = json.loads(server.wait_for(r'^\{"level".*"result":"sent"'))
+        assert log["level"] == "INFO" and len(log["submission_id"]) == 32
+        emf = json.loads(server.wait_for(r'^\{"_aws".*"SubmissionSent"'))
+        names = {m["Name"] for m in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+        assert "SubmissionSent" in names and emf["SubmissionSent"] == [1.0]
+        server.wait_for(r"^Reply-To: taro@example\.jp")
+        assert not any(re.match(REQUEST_LINE, line) for line in server.output)
+        assert "taro@example.jp" not in "".join(
+            line for line in server.output if line.startswith("{")
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_dev_server() -> Iterator[DevServerProcess]:
+    """A dev server of its own (the module's has spent its rate limits)."""
+    server = DevServerProcess()
+    yield server
+    server.stop()
+
+
+def test_data_commands_read_the_dev_servers_tables(fresh_dev_server):
+    """``make dev`` prints how to reach its data; export, list and forget work against it."""
+    import re
+
+    dev_server = fresh_dev_server
+
+    line = next(line for line in dev_server.output if "your data:" in line)
+    match = re.search(r"--endpoint-url (\S+) --table (\S+)", line)
+    assert match, line
+    endpoint, table = match.groups()
+    body = urlencode(
+        {"name": "山田 花子", "email": "hanako@example.jp", "message": "=1+1 データ"}
+    ).encode()
+    response = dev_server.post(
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "Origin": dev_server.base_url,
+        },
+    )
+    answer = json.loads(response.read())
+    assert answer.get("ok"), answer
+    sid = answer["id"]
+    where = ["--endpoint-url", endpoint, "--table", table]
+
+    def run(*argv: str) -> str:
+        result = subprocess.run(
+            [CLI, *argv, *where], capture_output=True, env=local_env(), timeout=120, cwd=ROOT
+        )
+        assert result.returncode == 0, result.stderr.decode()
+        return result.stdout.decode("utf-8")
+
+    exported = run("submissions", "export", "--format", "csv")
+    assert exported.startswith("\ufeff") and sid in exported
+    assert "山田 花子" in exported and "'=1+1 データ" in exported
+    assert "h***@example.jp" in run("submissions", "list")
+    assert f"deleted 1 submission(s)\n  submission {sid}" in run("forget", "hanako@example.jp")
+    assert sid not in run("submissions", "export", "--format", "jsonl")

@@ -457,12 +457,12 @@ def test_feedback_failures_are_kept_on_a_queue(stack):
     assert ("sqs:SendMessage", "FeedbackFailureQueue") in permissions(stack)["FeedbackFunction"]
 
 
-def test_readme_iam_section_is_what_the_template_grants(stack):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- iam:start -->\n(.*?)\n<!-- iam:end -->", readme, re.S)
-    assert match, "README.md needs the IAM table between <!-- iam:start --> and <!-- iam:end -->"
+def test_docs_iam_section_is_what_the_template_grants(stack):
+    page = (ROOT / "docs" / "deploying.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- iam:start -->\n(.*?)\n<!-- iam:end -->", page, re.S)
+    assert match, "docs/deploying.md needs the IAM table between <!-- iam:start --> and end"
     expected = iam_markdown(stack)
-    assert match.group(1).strip() == expected, "replace the README's IAM table with:\n" + expected
+    assert match.group(1).strip() == expected, "replace the docs' IAM table with:\n" + expected
 
 
 # ---------------------------------------------------------------- logs, concurrency, transport

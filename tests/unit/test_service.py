@@ -61,10 +61,39 @@ def test_invalid_fields_html_page_lists_fields_with_a_way_back():
     page = outcome.response.body
     assert outcome.response.status == 422
     assert outcome.response.headers["Content-Type"].startswith("text/html")
-    assert "<strong>email</strong>" in page and "<strong>message</strong>" in page
+    # Named by their labels, not their raw names, inside the page's main landmark.
+    assert "<strong>Email</strong>" in page and "<strong>Message</strong>" in page
+    assert "<strong>email</strong>" not in page
+    assert "<main>" in page and page.index("<main>") < page.index("Please go back")
     assert 'href="https://www.example.com/contact/"' in page
     assert "<script>x" not in page
     assert sender.sent == []
+
+
+def test_error_page_takes_a_forms_own_labels_and_shows_unknown_fields_by_name():
+    from toiawase.core import answers
+
+    page = answers.error_html(
+        422,
+        "fix",
+        {"email": "is required", "budget": "is too large", "color": "is not an option"},
+        labels={"budget": "予算", "email": "Your email"},
+    ).body
+    assert "<strong>Your email</strong> is required" in page
+    assert "<strong>予算</strong> is too large" in page
+    assert "<strong>color</strong> is not an option" in page
+
+
+def test_error_page_links_back_only_to_a_page_on_an_allowed_origin():
+    allowed = run(form_request([("email", "x"), ("message", "")]))[0].response.body
+    assert 'href="https://www.example.com/contact/"' in allowed
+    foreign = run(
+        form_request(
+            [("email", "x"), ("message", "")],
+            extra_headers={"referer": "https://attacker.invalid/contact/"},
+        )
+    )[0].response
+    assert "attacker.invalid" not in foreign.body and "Back button" in foreign.body
 
 
 @pytest.mark.parametrize(

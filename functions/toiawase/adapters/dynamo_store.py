@@ -12,9 +12,33 @@ from toiawase.core import records
 from toiawase.core.ports import StoreUnavailable
 from toiawase.core.records import StoredSubmission
 
+# The owner's data (docs/data.md): attributes and indexes that export, list and forget read.
+REPLY_HASH = "reply_hash"  # HMAC of the normalised reply-to address (core/privacy.py)
+IDEMPOTENCY_RECORD = "idem_record"  # the Powertools idempotency record this request left
+MONTH = "month"  # "YYYY-MM" of created_at: the partition of the all-forms time index
+BY_REPLY_HASH = "by-reply-hash"  # PK reply_hash; keys only (forget reads the items it deletes)
+BY_FORM = "by-form"  # PK form, SK created_at; every attribute (export reads it once)
+BY_MONTH = "by-month"  # PK month, SK created_at; every attribute (export of all forms)
+TOMBSTONE_PREFIX = "erased#"
+
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def tombstone_id(reply_hash: str) -> str:
+    """The item that remembers an erasure: the hash only, under a key no submission id has."""
+    return TOMBSTONE_PREFIX + reply_hash
+
+
+def data_attributes(record: StoredSubmission) -> dict[str, Any]:
+    """The attributes the data indexes read, written when the submission is created."""
+    item: dict[str, Any] = {MONTH: {"S": record.created_at.astimezone(UTC).strftime("%Y-%m")}}
+    if record.reply_hash:
+        item[REPLY_HASH] = {"S": record.reply_hash}
+    if record.idempotency_record:
+        item[IDEMPOTENCY_RECORD] = {"S": record.idempotency_record}
+    return item
 
 
 class DynamoStore:
@@ -50,6 +74,7 @@ class DynamoStore:
         }
         if record.form_id:
             item["form"] = {"S": record.form_id}
+        item.update(data_attributes(record))
         try:
             self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(id)")
         except ClientError as exc:  # the id exists already: ids are 128 random bits, so a bug
@@ -59,7 +84,8 @@ class DynamoStore:
         item = self._call("get_item", Key={"id": {"S": submission_id}}, ConsistentRead=True).get(
             "Item"
         )
-        return _record(item) if item else None
+        # A tombstone (``erased#…``) is not a submission.
+        return _record(item) if item and "status" in item else None
 
     def mark(
         self,
@@ -125,6 +151,11 @@ class DynamoStore:
             return False
         return True
 
+    def erased_at(self, reply_hash: str) -> datetime | None:
+        """``core.ports.Tombstones``: when ``toiawase forget`` erased that address, if ever."""
+        item = self._call("get_item", Key={"id": {"S": tombstone_id(reply_hash)}}).get("Item")
+        return datetime.fromisoformat(item["erased_at"]["S"]) if item else None
+
     def with_status(self, statuses: Iterable[str]) -> list[StoredSubmission]:
         """Scan for statuses (used by the owner's redrive, not on the request path)."""
         wanted = list(statuses)
@@ -153,4 +184,6 @@ def _record(item: dict[str, Any]) -> StoredSubmission:
         attempts=int(item.get("attempts", {}).get("N", "0")),
         reason=item.get("reason", {}).get("S"),
         form_id=item.get("form", {}).get("S"),
+        reply_hash=item.get(REPLY_HASH, {}).get("S"),
+        idempotency_record=item.get(IDEMPOTENCY_RECORD, {}).get("S"),
     )

@@ -37,6 +37,7 @@ class PowertoolsDeduplicator:
             expires_after_seconds=window_seconds,
         )
         layer = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+        self._layer = layer
 
         def run(data: dict[str, str], work: Work) -> dict[str, Any]:
             return dict(work())
@@ -48,6 +49,16 @@ class PowertoolsDeduplicator:
     def register_context(self, context: LambdaContext) -> None:
         """Lets Powertools expire an in-progress record when the invocation times out."""
         self.config.register_lambda_context(context)
+
+    def record_key(self, key: str) -> str:
+        """The id of the record Powertools keeps for ``key`` (called inside ``once``, when the
+        layer is configured), stored on the submission so ``toiawase forget`` can delete it.
+
+        Powertools has no public way to name its record; its own derivation is used so the two
+        cannot drift (tests/integration/test_data_commands.py deletes the real record).
+        """
+        name = self._layer._get_hashed_idempotency_key({"key": key})
+        return str(name)
 
     def once(self, key: str, work: Work) -> Mapping[str, Any]:
         done: list[Mapping[str, Any]] = []

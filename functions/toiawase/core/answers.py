@@ -32,13 +32,15 @@ def json_answer(
 def html_answer(
     status: int, title: str, body_html: str, headers: Mapping[str, str] | None = None
 ) -> HttpResponse:
+    """A small page whose content is one ``main`` landmark (axe-core: ``landmark-one-main``,
+    ``region``), so assistive technology can jump to it."""
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;"
         "padding:0 1rem;line-height:1.5}li{margin:.3rem 0}code{background:#f3f3f3}</style>"
-        f"</head><body><h1>{html.escape(title)}</h1>{body_html}</body></html>\n"
+        f"</head><body><main><h1>{html.escape(title)}</h1>{body_html}</main></body></html>\n"
     )
     return HttpResponse(status, page, {**_HTML_HEADERS, **(headers or {})})
 
@@ -91,20 +93,34 @@ _TITLES = {
 }
 
 
+# How the contact form's fields are named to people. A form with its own labels (forms as
+# code) passes them to ``error_html``; a field with no label is shown by its name.
+FIELD_LABELS: Mapping[str, str] = {
+    "email": "Email",
+    "_replyto": "Email",
+    "name": "Name",
+    "message": "Message",
+}
+
+
 def error_html(
     status: int,
     message: str,
     fields: Mapping[str, str] | None = None,
     back_url: str | None = None,
     headers: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> HttpResponse:
-    """A readable page listing what to fix, with a way back to the form."""
+    """A readable page listing what to fix, each field by its label (``labels``, field name →
+    label, over ``FIELD_LABELS``), with a link back to the form when ``back_url`` is given: the
+    caller passes it only for a page on an allowed origin (``replies.back_link``)."""
     title = _TITLES.get(status, "Your message was not sent")
+    named = {**FIELD_LABELS, **(labels or {})}
     parts: list[str] = []
     if fields:
         parts.append("<p>Please go back and fix:</p><ul>")
         parts.extend(
-            f"<li><strong>{html.escape(name)}</strong> {html.escape(problem)}</li>"
+            f"<li><strong>{html.escape(named.get(name, name))}</strong> {html.escape(problem)}</li>"
             for name, problem in fields.items()
         )
         parts.append("</ul>")

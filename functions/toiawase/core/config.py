@@ -1,6 +1,6 @@
 """The function's configuration: the public contract's environment variables, read once and checked.
 
-Every name here is part of the stable contract in the brief; see the README's parameter table.
+Every name here is part of the stable contract in the brief; see docs/deploying.md, "Parameters".
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ ENV_NAMES = (
     "REDIRECT_URL",
     "SITE_NAME",
     "SES_CONFIGURATION_SET",
-    # Abuse defences (README, "Security"); every one has a safe default.
+    # Abuse defences (docs/security.md); every one has a safe default.
     "MISSING_ORIGIN",
     "HONEYPOT_FIELD",
     "RATE_LIMITS",

@@ -34,6 +34,9 @@ class Dependencies:
     # File uploads (core/uploads.py): the private bucket and what was issued for it.
     files: FileStore | None = None
     uploads: UploadLedger | None = None
+    # The keyed hash of a reply-to address (core/privacy.py), written on each stored submission
+    # so ``toiawase forget`` can find it; None when no key is configured.
+    reply_hasher: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,13 @@ class SubmissionStore(Protocol):
     def with_status(self, statuses: Iterable[str]) -> list[StoredSubmission]: ...
 
 
+class Tombstones(Protocol):
+    """What ``toiawase forget`` left behind: the time an address (by its keyed hash) was erased."""
+
+    def erased_at(self, reply_hash: str) -> datetime | None:
+        """The latest erasure of that address, or None; raise ``StoreUnavailable``."""
+
+
 class RetryQueue(Protocol):
     """Where a submission goes to be sent again later."""
 

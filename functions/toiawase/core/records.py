@@ -63,6 +63,10 @@ class StoredSubmission:
     attempts: int = 0
     reason: str | None = None
     form_id: str | None = None
+    # For erasure (``toiawase forget``, core/privacy.py): the keyed hash of the reply-to address
+    # and the idempotency record this submission's request left, written at create time.
+    reply_hash: str | None = None
+    idempotency_record: str | None = None
 
 
 def encode_payload(

@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from toiawase.core import answers
-from toiawase.core.http import HttpResponse
+from toiawase.core.config import Settings, normalize_origin
+from toiawase.core.http import HttpRequest, HttpResponse
+
+
+def back_link(request: HttpRequest, settings: Settings) -> str | None:
+    """The page the form was posted from (``Referer``) when it is on an allowed origin: the
+    error page links back to it. Any other page gets no link (no open redirect by a link)."""
+    page_url = request.header("referer")
+    if page_url and normalize_origin(page_url) in settings.allowed_origins:
+        return page_url
+    return None
 
 
 def success(json_client: bool, sid: str, status: str, redirect_to: str | None) -> HttpResponse:
@@ -34,7 +44,8 @@ def error(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    back_url: str | None = None,
 ) -> HttpResponse:
     if json_client:
         return answers.error_json(status, code, message, headers=headers)
-    return answers.error_html(status, message, headers=headers)
+    return answers.error_html(status, message, back_url=back_url, headers=headers)

@@ -14,7 +14,15 @@ from datetime import datetime
 from toiawase.core import records
 from toiawase.core.compose import OutgoingEmail, SubmissionMeta, compose
 from toiawase.core.config import Settings
-from toiawase.core.ports import FileStore, FilesUnavailable, Sender, SendFailed, SubmissionStore
+from toiawase.core.ports import (
+    FileStore,
+    FilesUnavailable,
+    Sender,
+    SendFailed,
+    SubmissionStore,
+    Tombstones,
+)
+from toiawase.core.privacy import erased_before
 from toiawase.core.submission import Submission
 from toiawase.core.uploads import UploadSettings, delivered_files, stored_files
 
@@ -81,6 +89,7 @@ def resend(
     sender: Sender,
     now: datetime,
     gate: BatchGate | None = None,
+    tombstones: Tombstones | None = None,
     files: FileStore | None = None,
     files_settings: UploadSettings | None = None,
 ) -> RetryResult:
@@ -98,6 +107,14 @@ def resend(
         return RetryResult("skipped", "missing")
     if record.status in records.DONE:
         return RetryResult("skipped", "already_" + record.status)
+    # Its sender asked for erasure after it arrived (``toiawase forget`` missed it, or a copy of
+    # it travels in a queue message): dropped, never sent.
+    if (
+        record.reply_hash
+        and tombstones is not None
+        and erased_before(record.created_at, tombstones.erased_at(record.reply_hash))
+    ):
+        return RetryResult("skipped", "erased")
     if not store.claim(submission_id, now, LEASE_SECONDS):
         return RetryResult("skipped", "claimed_elsewhere")
     submission, meta = records.decode_payload(record.payload)

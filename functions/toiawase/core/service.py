@@ -20,6 +20,7 @@ from toiawase.core.http import HttpRequest, HttpResponse, oversized_header
 from toiawase.core.negotiate import wants_json
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import parse_content_type
+from toiawase.core.replies import back_link
 from toiawase.core.replies import error as _error
 from toiawase.core.status import STATUS_PREFIX, submission_status
 from toiawase.core.submit import SUBMIT_PATH, submit
@@ -85,6 +86,7 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
             "method_not_allowed",
             f"Use {allowed_method} here.",
             {"Allow": allowed_method},
+            back_link(request, settings),
         )
         outcome = Outcome(response, "rejected", "method_not_allowed")
     elif is_uploads and form is not None:

@@ -35,6 +35,7 @@ from toiawase.core.ports import (
     StoreUnavailable,
     SubmissionStore,
 )
+from toiawase.core.privacy import NO_ERASURE_KEYS, ErasureKeys, erasure_keys
 from toiawase.core.redirect import request_origin, safe_redirect
 from toiawase.core.replies import success
 from toiawase.core.screening import (
@@ -101,13 +102,17 @@ def submit(
     )
     defences = settings.defences
     form_id = form.id if form is not None else DEFAULT_FORM_ID
+    # The error page names each field as the form's own label does (FIELD_LABELS otherwise).
+    labels = {f.name: f.label for f in form.fields if f.label} if form is not None else None
     notes: list[str] = []
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
             answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
             if json_client
-            else answers.error_html(exc.status, exc.message, exc.fields, back_url, headers)
+            else answers.error_html(
+                exc.status, exc.message, exc.fields, back_url, headers, labels=labels
+            )
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
@@ -149,11 +154,16 @@ def submit(
     )
     token = _captcha_token(pairs, defences.captcha_field)
     ran: list[bool] = []
+    key: str | None = None
+    if deps.dedupe is not None:
+        ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
+        key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
 
     def work() -> Mapping[str, Any]:
         ran.append(True)
+        erasure = erasure_keys(submission, deps, key)
         if submission.honeypot_filled:
-            return _screened_as_spam(submission, meta, deps, notes)
+            return _screened_as_spam(submission, meta, deps, notes, erasure)
         if deps.limiter is not None:
             buckets = form_buckets(defences, request.received_at, form_id)
             wait = _rate_limited(buckets, request.received_at, deps.limiter, notes)
@@ -170,12 +180,10 @@ def submit(
             deps,
             int(request.received_at.timestamp()),
         )
-        return accept(submission, meta, settings, deps, notes, files)
+        return accept(submission, meta, settings, deps, notes, erasure, files)
 
     try:
-        if deps.dedupe is not None:
-            ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
-            key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
+        if deps.dedupe is not None and key is not None:
             result = deps.dedupe.once(key, work)
         else:
             result = work()
@@ -256,7 +264,11 @@ def _rate_limited(
 
 
 def _screened_as_spam(
-    submission: Submission, meta: SubmissionMeta, deps: Dependencies, notes: list[str]
+    submission: Submission,
+    meta: SubmissionMeta,
+    deps: Dependencies,
+    notes: list[str],
+    erasure: ErasureKeys = NO_ERASURE_KEYS,
 ) -> dict[str, Any]:
     """The honeypot was filled: keep the submission as ``spam`` and answer as for a real one.
 
@@ -267,7 +279,7 @@ def _screened_as_spam(
     its public status follows a real one's life (``toiawase.core.status``).
     """
     sid = deps.new_id()
-    _keep_spam(submission, meta, sid, deps.store, notes)
+    _keep_spam(submission, meta, sid, deps.store, notes, erasure)
     if deps.imitate_send is not None:
         deps.imitate_send()
     return {"id": sid, "status": records.SENT, "outcome": "spam", "reason": "honeypot"}
@@ -329,6 +341,7 @@ def _keep_spam(
     sid: str,
     store: SubmissionStore | None,
     notes: list[str],
+    erasure: ErasureKeys = NO_ERASURE_KEYS,
 ) -> None:
     if store is None:
         return
@@ -342,6 +355,8 @@ def _keep_spam(
                 updated_at=meta.received_at,
                 payload=records.encode_payload(submission, meta),
                 form_id=submission.form_id,
+                reply_hash=erasure.reply_hash,
+                idempotency_record=erasure.idempotency_record,
             )
         )
     except StoreUnavailable:
@@ -354,6 +369,7 @@ def accept(
     settings: Settings,
     deps: Dependencies,
     notes: list[str],
+    erasure: ErasureKeys = NO_ERASURE_KEYS,
     files: SubmissionFiles | None = None,
 ) -> dict[str, Any]:
     """Store (when configured), send, and fall back to the retry queue. Idempotent unit.
@@ -381,6 +397,8 @@ def accept(
                         submission, meta, files.stored() if files else None
                     ),
                     form_id=submission.form_id,
+                    reply_hash=erasure.reply_hash,
+                    idempotency_record=erasure.idempotency_record,
                 )
             )
             stored = True

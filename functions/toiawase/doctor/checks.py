@@ -37,7 +37,7 @@ EVENT_NAMES = {
     "DELIVERY": "Delivery",
     "DELIVERY_DELAY": "DeliveryDelay",
 }
-IDENTITY_STACK = "deploy infra/identity.yaml (see the README: 'Mail that arrives')"
+IDENTITY_STACK = "deploy infra/identity.yaml (see docs/deliverability.md)"
 
 
 # --- small helpers -------------------------------------------------------------------------

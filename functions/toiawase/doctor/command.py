@@ -54,7 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the SES configuration set the form stacks use (default: the identity's own)",
     )
     parser.add_argument(
-        "--region", help="the SES region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)"
+        "--region",
+        metavar="REGION",
+        help="the SES region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
     )
     parser.add_argument(
         "--mail-from",
@@ -68,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="an Easy DKIM token to check when SES cannot be asked (repeat for each)",
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.add_argument(
         "--timeout", type=float, default=5.0, metavar="SECONDS", help="per DNS query"
     )

@@ -66,6 +66,7 @@ def record_handler(record: SQSRecord) -> None:
             sender,
             datetime.now(tz=UTC),
             _gate,
+            tombstones=wiring.tombstones(os.environ),
             files=wiring.files(os.environ),
             files_settings=load_upload_settings(os.environ),
         )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
+from toiawase.core import privacy
 from toiawase.core.ports import (
     Alerts,
     CaptchaVerifier,
@@ -22,8 +23,10 @@ from toiawase.core.ports import (
     RetryQueue,
     Sender,
     SubmissionStore,
+    Tombstones,
     UploadLedger,
 )
+from toiawase.core.privacy import ReplyHasher
 from toiawase.core.service import Dependencies
 
 if TYPE_CHECKING:
@@ -42,6 +45,7 @@ CAPTCHA_VERIFY_URL = "CAPTCHA_VERIFY_URL"
 CAPTCHA_TIMEOUT_SECONDS = "CAPTCHA_TIMEOUT_SECONDS"
 FILES_BUCKET = "FILES_BUCKET"
 S3_ENDPOINT_URL = "TOIAWASE_S3_ENDPOINT_URL"  # local development only (moto server)
+REPLY_HASH_KEY = "REPLY_HASH_KEY"  # a Secrets Manager ARN in AWS; the key itself locally
 
 
 def new_submission_id() -> str:
@@ -122,6 +126,38 @@ def store(env: Mapping[str, str]) -> SubmissionStore | None:
     return _store(table, days) if table else None
 
 
+def tombstones(env: Mapping[str, str]) -> Tombstones | None:
+    """The erasures ``toiawase forget`` recorded: in the submissions table (the same adapter)."""
+    found = store(env)
+    return cast("Tombstones", found) if found is not None else None
+
+
+def reply_hasher(env: Mapping[str, str]) -> ReplyHasher | None:
+    """The keyed hash of reply-to addresses (core/privacy.py), or None when no key is set.
+
+    ``REPLY_HASH_KEY`` is, in AWS, the ARN of the secret the template generates, read through
+    Powertools Parameters on the first accepted submission of a container and then kept (one
+    Secrets Manager call per container, none on a request that stores nothing); in ``make dev``
+    and the tests it is the key itself.
+    """
+    value = env.get(REPLY_HASH_KEY, "").strip()
+    return _hasher(value) if value else None
+
+
+@cache
+def _hasher(value: str) -> ReplyHasher:
+    return privacy.hasher(lambda: secret_or_literal(value).encode("utf-8"))
+
+
+def secret_or_literal(value: str) -> str:
+    """A Secrets Manager ARN's secret string, or ``value`` itself when it is not an ARN."""
+    if value.startswith("arn:") and ":secretsmanager:" in value:
+        from aws_lambda_powertools.utilities.parameters import get_secret
+
+        return str(get_secret(value, max_age=24 * 3600))
+    return value
+
+
 def queue(env: Mapping[str, str]) -> RetryQueue | None:
     url = env.get(RETRY_QUEUE_URL, "").strip()
     return _queue(url) if url else None
@@ -199,6 +235,7 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         imitate_send=getattr(sender, "imitate_send", None),
         files=files(env),
         uploads=uploads(env),
+        reply_hasher=reply_hasher(env),
     )
 
 

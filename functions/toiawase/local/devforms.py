@@ -77,17 +77,23 @@ def compile_forms(source: Path) -> CompiledForms:
     return CompiledForms(source=source, compiled=compiled)
 
 
-def openapi_json(env: Mapping[str, str], server_url: str) -> bytes:
+def openapi_json(env: Mapping[str, str], server_url: str) -> bytes | None:
     """The OpenAPI document of the forms the function serves under ``env``, as JSON bytes.
 
     Built from the function's own loader over the same settings (so a form's defaults are the
-    ones in force), whether the forms come from ``FORMS_FILE`` or from the environment.
+    ones in force), whether the forms come from ``FORMS_FILE`` or from the environment. None
+    when the configuration is broken: the dev server still runs, and the function answers
+    every post with its ``misconfigured`` 500, as it would in AWS.
     """
     from toiawase.core.config import load_settings
+    from toiawase.core.errors import ConfigError
     from toiawase.core.forms.resolve import forms_for
     from toiawase.forms.openapi import openapi_document
 
-    config = forms_for(env, load_settings(env))
+    try:
+        config = forms_for(env, load_settings(env))
+    except ConfigError:
+        return None
     document = openapi_document(config, servers=(server_url,))
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 

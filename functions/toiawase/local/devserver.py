@@ -11,15 +11,19 @@ Routes, in order:
   ``POST /submit`` and any API route added later work here without a change.
 
 SES is embedded (moto) unless ``--real-ses``; every message SES accepts is printed to the
-terminal and shown in the preview.
+terminal and shown in the preview. The terminal shows one line per request
+(``toiawase.local.terminal``); ``log_format="json"`` prints the handler's JSON log and EMF
+metric lines instead.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +37,8 @@ from toiawase.local import preview, site
 from toiawase.local.devforms import OPENAPI_PATH
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
-from toiawase.local.sesbox import format_mail, terminal_safe
+from toiawase.local.sesbox import format_mail
+from toiawase.local.terminal import outcome_from_logs, printable, request_line
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -60,6 +65,7 @@ class DevServer(ThreadingHTTPServer):
         runner: LocalRunner | None = None,
         site_root: Path | None = None,
         out: TextIO | None = None,
+        log_format: str = "pretty",
     ) -> None:
         super().__init__(address, DevRequestHandler)
         self.runner = runner
@@ -67,6 +73,7 @@ class DevServer(ThreadingHTTPServer):
         self.out: TextIO = out if out is not None else sys.stdout
         # The OpenAPI document served at /openapi.json (toiawase.local.devforms), once built.
         self.openapi: bytes | None = None
+        self.log_format = log_format
         # One invocation at a time, like one Lambda container; the preview reads under it too.
         self.lock = threading.Lock()
 
@@ -91,14 +98,23 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     server_version = "toiawase-dev"
     server: DevServer
 
+    _started: float = 0.0
+    _forwarded: bool = False
+
     def log_message(self, format: str, *args: object) -> None:
-        # One line per request: method, path and status; no query string, headers or body
+        # One line per request: method, path, status and time; no query string, headers or body
         # (``log_error``'s messages can quote a malformed request line, so they are dropped).
-        if not format.startswith('"%s"') or len(args) < 2:
+        # A request the handler answered has its own, richer line (``_forward``).
+        if not format.startswith('"%s"') or len(args) < 2 or self._forwarded:
             return
         command = getattr(self, "command", None) or "?"
-        path = str(getattr(self, "path", "")).split("?")[0][:200]
-        self.server.out.write(terminal_safe(f"{command} {path} -> {args[1]}") + "\n")
+        path = str(getattr(self, "path", ""))
+        try:
+            status = int(str(args[1]))
+        except ValueError:
+            return
+        elapsed = (time.monotonic() - self._started) * 1000 if self._started else 0.0
+        self.server.out.write(request_line(command, path, status, elapsed) + "\n")
         self.server.out.flush()
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
@@ -131,15 +147,25 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             route_key=f"{self.command} {url.path}",
         )
         with self.server.lock:
-            result, mails = runner.invoke(event)
+            done = runner.invoke_logged(event)
+        result, mails = done.result, done.mails
+        status = int(result["statusCode"])
+        elapsed = (time.monotonic() - self._started) * 1000
         out = self.server.out
+        self._forwarded = True
+        if self.server.log_format == "json":
+            for line in done.logs:
+                out.write(_json_line(line) + "\n")
+        else:
+            outcome = outcome_from_logs(done.logs)
+            out.write(request_line(self.command, url.path, status, elapsed, outcome) + "\n")
         for mail in mails:
             out.write(format_mail(mail) + "\n")
         out.flush()
         payload = result.get("body") or ""
         data = payload.encode("utf-8") if isinstance(payload, str) else b""
         headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-        self._send(int(result["statusCode"]), data, headers)
+        self._send(status, data, headers)
 
     def _preview(self, path: str) -> None:
         allowed = self.server.preview_hosts
@@ -197,6 +223,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self._send(204, b"", cors.preflight_headers(self.headers.get("origin"), origins))
 
     def _route(self) -> None:
+        self._started, self._forwarded = time.monotonic(), False
         path = urlsplit(self.path).path
         if self.command == "OPTIONS":
             self._preflight()
@@ -223,13 +250,28 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
 
-def start_queue_drainer(runner: LocalRunner, out: TextIO, interval: float = 2.0) -> threading.Event:
+def _json_line(line: str) -> str:
+    """A handler's log or EMF line, re-encoded as ASCII JSON so no character in it can act on
+    the terminal; a line that is not JSON is made printable."""
+    try:
+        return json.dumps(json.loads(line), ensure_ascii=True, separators=(",", ":"))
+    except ValueError:
+        return printable(line)
+
+
+def start_queue_drainer(
+    runner: LocalRunner, out: TextIO, interval: float = 2.0, log_format: str = "pretty"
+) -> threading.Event:
     """Drain the retry queue every ``interval`` s in a daemon thread; set the event to stop."""
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(interval):
-            for mail in runner.drain():
+            mails, logs = runner.drain_logged()
+            if log_format == "json":
+                for line in logs:
+                    out.write(_json_line(line) + "\n")
+            for mail in mails:
                 out.write("(sent from the retry queue)\n" + format_mail(mail) + "\n")
                 out.flush()
 
@@ -244,10 +286,13 @@ def make_server(
     *,
     site_root: Path | None = None,
     out: TextIO | None = None,
+    log_format: str = "pretty",
 ) -> DevServer:
     """A dev server bound to ``host:port`` (port 0 picks a free one).
 
     ``runner`` may be set later (``server.runner = …``): the CLI binds first, so that the local
     defaults can name the port actually bound.
     """
-    return DevServer((host, port), runner=runner, site_root=site_root, out=out)
+    return DevServer(
+        (host, port), runner=runner, site_root=site_root, out=out, log_format=log_format
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,19 @@ from toiawase.local.sesbox import (
     start_embedded_ses,
 )
 from toiawase.local.stack import LocalStack, create_local_stack
+from toiawase.local.terminal import LogTap
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One API invocation: the Lambda result, the messages SES accepted meanwhile, and what the
+    handler wrote to standard output (JSON logs, EMF metrics) when a ``LogTap`` caught it."""
+
+    result: dict[str, Any]
+    mails: list[CapturedMail]
+    logs: list[str]
 
 
 @dataclass
@@ -33,6 +45,7 @@ class LocalRunner:
     ses: Mailbox | None
     retry_handler: Handler | None = None
     stack: LocalStack | None = None
+    tap: LogTap | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _seen: int = 0
 
@@ -45,28 +58,55 @@ class LocalRunner:
 
     def invoke(self, event: dict[str, Any]) -> tuple[dict[str, Any], list[CapturedMail]]:
         """Run one API event; return the result and the messages SES accepted meanwhile."""
+        done = self.invoke_logged(event)
+        return done.result, done.mails
+
+    def invoke_logged(self, event: dict[str, Any]) -> Invocation:
+        """Run one API event, keeping what the handler writes to stdout when tapped."""
         with self.lock:  # one invocation at a time, like one Lambda container
             context = LocalContext(event.get("requestContext", {}).get("requestId"))
-            result = self.handler(event, context)
-            return result, self._new_mail()
+            if self.tap is None:
+                return Invocation(self.handler(event, context), self._new_mail(), [])
+            with self.tap.capture() as logs:
+                result = self.handler(event, context)
+            return Invocation(result, self._new_mail(), logs)
 
     def drain(self) -> list[CapturedMail]:
         """Run the retry function over what is waiting on the retry queue (in-process)."""
+        return self.drain_logged()[0]
+
+    def drain_logged(self) -> tuple[list[CapturedMail], list[str]]:
+        """``drain``, also returning what the retry function wrote to stdout when tapped."""
         if self.stack is None or self.retry_handler is None:
-            return []
+            return [], []
         import boto3
 
         with self.lock:
             sqs = boto3.client("sqs")
-            while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
-                pass
-            return self._new_mail()
+            if self.tap is None:
+                while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
+                    pass
+                return self._new_mail(), []
+            with self.tap.capture() as logs:
+                while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
+                    pass
+            return self._new_mail(), logs
 
 
-def start_runner(*, real_ses: bool = False, port: int = LOCAL_PORT) -> LocalRunner:
+def start_runner(
+    *, real_ses: bool = False, port: int = LOCAL_PORT, tap_logs: bool = False
+) -> LocalRunner:
     """Set the local defaults (for a dev server on ``port``); with embedded services start moto
     (SES, DynamoDB, SQS, SNS) and create the stack's tables and queues; then import the
-    handlers."""
+    handlers.
+
+    ``tap_logs`` puts a ``LogTap`` in ``sys.stdout`` before the import, where the handlers'
+    loggers bind their stream, so each invocation's JSON logs and EMF lines are kept apart.
+    """
+    tap = None
+    if tap_logs:
+        tap = sys.stdout if isinstance(sys.stdout, LogTap) else LogTap(sys.stdout)
+        sys.stdout = tap
     apply_local_env(embedded_ses=not real_ses, port=port)
     ses = None if real_ses else start_embedded_ses()
     stack = None if real_ses else create_local_stack()
@@ -83,6 +123,7 @@ def start_runner(*, real_ses: bool = False, port: int = LOCAL_PORT) -> LocalRunn
         retry_handler=retry.lambda_handler if retry else None,
         ses=ses,
         stack=stack,
+        tap=tap,
     )
 
 

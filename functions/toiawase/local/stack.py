@@ -10,12 +10,40 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 
 SUBMISSIONS_KEY = "id"
 IDEMPOTENCY_KEY = "id"
 RATE_LIMIT_KEY = "id"
+# The submissions table's indexes (export, list, forget: docs/data.md), as in template.yaml.
+SUBMISSIONS_INDEX_ATTRIBUTES = ("reply_hash", "form", "month", "created_at")
+SUBMISSIONS_INDEXES: tuple[dict[str, Any], ...] = (
+    {
+        "IndexName": "by-reply-hash",
+        "KeySchema": [{"AttributeName": "reply_hash", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    },
+    {
+        "IndexName": "by-form",
+        "KeySchema": [
+            {"AttributeName": "form", "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    },
+    {
+        "IndexName": "by-month",
+        "KeySchema": [
+            {"AttributeName": "month", "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    },
+)
+# The fixed key of the reply-to hashes in local runs (in AWS: the stack's generated secret).
+LOCAL_REPLY_HASH_KEY = "toiawase-local-reply-hash-key"
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,7 @@ class LocalStack:
             "RETRY_DLQ_URL": self.dlq_url,
             "ALERT_TOPIC_ARN": self.alert_topic_arn,
             "RATE_LIMIT_TABLE": self.rate_limit_table,
+            "REPLY_HASH_KEY": LOCAL_REPLY_HASH_KEY,
         }
 
 
@@ -47,11 +76,16 @@ def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> 
         (f"{prefix}-idempotency", IDEMPOTENCY_KEY, "expiration"),
         (f"{prefix}-rate-limits", RATE_LIMIT_KEY, "expires_at"),
     ):
+        indexed = name == f"{prefix}-submissions"
         dynamodb.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": attribute, "AttributeType": "S"}
+                for attribute in ([key, *SUBMISSIONS_INDEX_ATTRIBUTES] if indexed else [key])
+            ],
             KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            **({"GlobalSecondaryIndexes": list(SUBMISSIONS_INDEXES)} if indexed else {}),
         )
         dynamodb.update_time_to_live(
             TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}

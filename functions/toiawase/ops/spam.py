@@ -28,6 +28,22 @@ def describe_spam(store: SubmissionStore) -> list[str]:
     return lines
 
 
+def spam_entries(store: SubmissionStore) -> list[dict[str, str]]:
+    """The kept spam submissions, oldest first, for ``--json``: id, time, address, preview."""
+    entries: list[dict[str, str]] = []
+    for record in sorted(store.with_status({records.SPAM}), key=lambda r: r.created_at):
+        submission, _ = records.decode_payload(record.payload)
+        entries.append(
+            {
+                "id": record.submission_id,
+                "created_at": record.created_at.isoformat(),
+                "email": submission.email.normalized if submission.email else "",
+                "preview": " ".join(submission.message.split())[:60],
+            }
+        )
+    return entries
+
+
 def release(store: SubmissionStore, queue: RetryQueue, submission_id: str) -> bool:
     """Queue a kept spam submission for sending; False when it is not (or no longer) spam."""
     now = datetime.now(tz=UTC)
