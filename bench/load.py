@@ -54,6 +54,7 @@ EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DYNAMO_S = calls.PER_CALL_MS["dynamodb"] / 1000
 SES_S = calls.PER_CALL_MS["sesv2"] / 1000
 SQS_S = calls.PER_CALL_MS["sqs"] / 1000
+TRANSACT_S = calls.call_ms("dynamodb.TransactWriteItems") / 1000
 OWN_WORK_S = 0.005  # parse, validate, compose: a few ms of CPU at 256 MB (make bench's row)
 BOTOCORE_ATTEMPTS = 3
 ENV = {
@@ -216,7 +217,7 @@ class SimAdmission:
         self.writes = 0
 
     def admit(self, counters: Any, claim: Any = None, record: Any = None) -> None:  # noqa: ANN401
-        self.clock.now += DYNAMO_S
+        self.clock.now += TRANSACT_S
         if claim is not None and claim.key in self.claims:
             raise AlreadyClaimed(self.claims[claim.key])
         self.writes += 2 * (len(counters) + (claim is not None) + (record is not None))

@@ -55,7 +55,7 @@ def deployed(submit_module, monkeypatch, request, tmp_path):
 
 def count_calls(handler, event):
     """The AWS calls one invocation makes, in order, with the parameters of each."""
-    made: list[tuple[str, dict]] = []
+    made: list[tuple[str, dict[str, object]]] = []
 
     def count(model, params, **_):
         made.append((f"{model.service_model.service_name}.{model.name}", dict(params)))
