@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from toiawase.core.http import HttpResponse
 from toiawase.core.ports import (
+    Admission,
     CaptchaVerifier,
-    Deduplicator,
-    RateLimiter,
     RetryQueue,
     Sender,
     SubmissionStore,
@@ -24,8 +23,8 @@ class Dependencies:
     new_id: Callable[[], str]
     store: SubmissionStore | None = None
     queue: RetryQueue | None = None
-    dedupe: Deduplicator | None = None
-    limiter: RateLimiter | None = None
+    # Counts, claims and keeps a submission in one call (rate limits, idempotency, the row).
+    admission: Admission | None = None
     captcha: CaptchaVerifier | None = None
     # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
     imitate_send: Callable[[], None] | None = None
