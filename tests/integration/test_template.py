@@ -82,6 +82,16 @@ def test_function_runtime_architecture_layer_and_handler():
     assert (route["Properties"]["Method"], route["Properties"]["Path"]) == ("POST", "/submit")
 
 
+def test_every_route_the_function_serves_is_routed_by_the_http_api():
+    """core/service.py serves these; the HTTP API must send each of them to the function."""
+    routed = {
+        (event["Properties"]["Method"], event["Properties"]["Path"])
+        for event in RESOURCES["SubmitFunction"]["Properties"]["Events"].values()
+        if event["Type"] == "HttpApi"
+    }
+    assert {("POST", "/submit"), ("POST", "/f/{form}"), ("GET", "/submissions/{id}")} <= routed
+
+
 def test_http_api_cors_is_the_allowed_origins_never_star_and_throttled():
     api = RESOURCES["HttpApi"]["Properties"]
     cors = api["CorsConfiguration"]
