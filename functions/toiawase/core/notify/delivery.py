@@ -31,6 +31,7 @@ from toiawase.core.notify.payloads import (
 )
 from toiawase.core.notify.ports import (
     DeliveryMessage,
+    DeliveryQueue,
     LedgerUnavailable,
     PostFailed,
     ReceiptLedger,
@@ -49,7 +50,7 @@ from toiawase.core.notify.receipt import (
     receipt_decision,
 )
 from toiawase.core.notify.urlpolicy import UrlRefused
-from toiawase.core.ports import Sender, SendFailed, StoreUnavailable
+from toiawase.core.ports import QueueUnavailable, Sender, SendFailed, StoreUnavailable
 from toiawase.core.submission import Submission
 
 HTTP_TYPES = ("webhook", "slack", "discord")
@@ -103,6 +104,27 @@ def planned(form: Form, submission_id: str) -> list[DeliveryMessage]:
     if form.receipt is not None:
         names.append(RECEIPT_TARGET)
     return [DeliveryMessage(submission_id, form.id, name) for name in names]
+
+
+def plan_deliveries(
+    form: Form, submission_id: str, queue: DeliveryQueue | None, notes: list[str]
+) -> int:
+    """Queue the form's deliveries for an accepted submission (called from ``accept()`` once
+    the email's fate is known). Never raises: a failure is a note (counted, alarmed), and the
+    visitor's answer depends on the email only. One ``SendMessageBatch``: one round trip."""
+    messages = planned(form, submission_id)
+    if not messages:
+        return 0
+    if queue is None:
+        notes.append("DeliveryQueueMissing")
+        return 0
+    try:
+        queue.enqueue(messages)
+    except QueueUnavailable:
+        notes.append("DeliveryQueueFailed")
+        return 0
+    notes.append("DeliveriesPlanned")
+    return len(messages)
 
 
 def encode_message(message: DeliveryMessage) -> str:

@@ -177,7 +177,7 @@ def slack_payload(content: NotifyContent) -> dict[str, Any]:
     if len(rows) > room:
         more = len(rows) - room
         blocks.append(
-            {"type": "context", "elements": [_plain(f"{more} more field(s): see the email")]}
+            {"type": "context", "elements": [_plain(f"{more} more fields: see the email")]}
         )
     fallback = f"New submission: {content.form_title} ({content.submission_id})"
     return {
@@ -233,7 +233,7 @@ def discord_payload(content: NotifyContent) -> dict[str, Any]:
         fields.append({"name": name, "value": shown, "inline": False})
         budget -= len(name) + len(shown)
     if len(fields) < len(rows):
-        note = f"{len(rows) - len(fields)} more field(s): see the email"
+        note = f"{len(rows) - len(fields)} more fields: see the email"
         fields.append({"name": "…", "value": note, "inline": False})
     embed: dict[str, Any] = {
         "title": title,
