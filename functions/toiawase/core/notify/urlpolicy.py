@@ -114,11 +114,11 @@ def redact(url: str) -> str:
     """
     try:
         parts = urlsplit(url.strip())
-        host = parts.hostname or "?"
+        host = parts.hostname or "-"
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "(unparseable URL)"
-    return f"{parts.scheme or '?'}://{host}{port}/…"
+    return f"{parts.scheme or '-'}://{host}{port}/…"
 
 
 def _numeric_host(host: str) -> bool:
