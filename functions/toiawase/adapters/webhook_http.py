@@ -151,12 +151,16 @@ class SafeHttpClient:
         connection.request("POST", target, body=body, headers={**headers, "Connection": "close"})
         response = connection.getresponse()
         data = b""
-        while len(data) < self._max:
-            sock.settimeout(max(0.01, deadline - time.monotonic()))
+        while len(data) < self._max and not response.isclosed():
+            with contextlib.suppress(OSError):  # closed once the whole answer was read
+                sock.settimeout(max(0.01, deadline - time.monotonic()))
             chunk = response.read(min(8192, self._max - len(data)))
             if not chunk:
                 break
             data += chunk
+        if time.monotonic() >= deadline:
+            # The watchdog cut the exchange short: whatever was parsed is not an answer.
+            raise PostFailed("timeout", transient=True)
         status = response.status
         if 200 <= status < 300:
             return HttpReply(status, data)
