@@ -10,7 +10,7 @@ LAMBDA_VENV313 := bench/.venv-lambda313
 PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test lint typecheck cfn unit bench sam-validate screenshots clean
+.PHONY: dev test lint typecheck cfn forms-check unit bench sam-validate screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "toiawase needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
@@ -25,7 +25,7 @@ dev: $(STAMP)
 	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,)
 
 ## test: lint, type-check, validate the templates and run every test.
-test: lint typecheck cfn unit
+test: lint typecheck cfn forms-check unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,6 +36,10 @@ typecheck: $(STAMP)
 
 cfn: $(STAMP)
 	$(BIN)/cfn-lint template.yaml $(wildcard infra/*.yaml)
+
+## forms-check: the forms file against forms.schema.json and the rules a schema cannot express.
+forms-check: $(STAMP)
+	$(BIN)/toiawase forms check forms.yaml
 
 unit: $(STAMP)
 	$(BIN)/pytest

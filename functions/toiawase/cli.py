@@ -205,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _doctor_arguments(doctor)
     doctor.set_defaults(func=_doctor)
+    # forms check|compile and openapi (toiawase/forms: PyYAML + jsonschema, never in the Lambda).
+    from toiawase.forms.command import add_parsers as _forms_parsers
+
+    _forms_parsers(commands)
     return parser
 
 

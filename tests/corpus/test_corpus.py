@@ -38,6 +38,7 @@ FAMILIES = [
     "redirects",
     "recipient_tricks",
     "json_tricks",
+    "header_parsing",
 ]
 SETTINGS = load_settings(CONTRACT_ENV)
 

@@ -185,12 +185,36 @@ def test_double_submit_gets_the_same_answer_and_one_email(durable):
 def test_idempotency_key_header_and_field(durable):
     key = [("Idempotency-Key", "order-42")]
     a = call(durable.api.lambda_handler, submit_event(headers=key))
-    b = call(durable.api.lambda_handler, submit_event([*VALID, ("extra", "edited")], headers=key))
-    assert a[2]["id"] == b[2]["id"]
+    again = call(durable.api.lambda_handler, submit_event(headers=key))
+    assert again[2] == a[2]
     c = call(durable.api.lambda_handler, submit_event([*VALID, ("_idempotency_key", "k1")]))
     d = call(durable.api.lambda_handler, submit_event([*VALID, ("_idempotency_key", "k2")]))
     assert c[2]["id"] != d[2]["id"]
     assert Counter(durable.sent_ids()) == Counter([a[2]["id"], c[2]["id"], d[2]["id"]])
+
+
+def test_same_key_with_other_content_is_sent_never_replayed(durable):
+    """Red-team finding 1: a reused key must not swallow a different submission.
+
+    Two people behind one NAT post a static page whose hidden ``_idempotency_key`` is fixed;
+    then the first corrects their message under the same ``Idempotency-Key``. Before the fix the
+    second and third were answered "sent" with the first id, and nothing was sent.
+    """
+    page_key = ("_idempotency_key", "contact-page-v1")
+    nat = "198.51.100.10"
+    alice = [("email", "alice@example.com"), ("message", "Hello from Alice"), page_key]
+    bob = [("email", "bob@example.org"), ("message", "Hello from Bob"), page_key]
+    a = call(durable.api.lambda_handler, submit_event(alice, source_ip=nat))
+    b = call(durable.api.lambda_handler, submit_event(bob, source_ip=nat))
+    assert a[0] == b[0] == 200 and a[2]["status"] == b[2]["status"] == "sent"
+    assert a[2]["id"] != b[2]["id"]
+    header = [("Idempotency-Key", "order-43")]
+    first = call(durable.api.lambda_handler, submit_event(headers=header))
+    edited = [(k, v + " (corrected)" if k == "message" else v) for k, v in VALID]
+    fixed = call(durable.api.lambda_handler, submit_event(edited, headers=header))
+    assert first[2]["id"] != fixed[2]["id"] and fixed[2]["status"] == "sent"
+    ids = [a[2]["id"], b[2]["id"], first[2]["id"], fixed[2]["id"]]
+    assert Counter(durable.sent_ids()) == Counter(ids)
 
 
 def test_same_fields_from_another_client_are_a_new_submission(durable):

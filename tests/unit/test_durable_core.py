@@ -101,12 +101,35 @@ def test_in_progress_is_409():
 
 def test_idempotency_key_rules():
     headers = {"idempotency-key": "abc"}
-    assert idempotency_key(headers, VALID, "1.1.1.1") == idempotency_key(headers, [], "1.1.1.1")
+    # Red-team finding 1: the same key with different content is a different submission.
+    assert idempotency_key(headers, VALID, "1.1.1.1") != idempotency_key(headers, [], "1.1.1.1")
+    changed = [(k, v + " (corrected)" if k == "message" else v) for k, v in VALID]
+    assert idempotency_key(headers, VALID, "1.1.1.1") != idempotency_key(
+        headers, changed, "1.1.1.1"
+    )
+    # Different keys with the same content: two submissions the client meant to send.
+    other = {"idempotency-key": "abd"}
+    assert idempotency_key(headers, VALID, "1.1.1.1") != idempotency_key(other, VALID, "1.1.1.1")
     assert idempotency_key(headers, VALID, "1.1.1.1") != idempotency_key(headers, VALID, "2.2.2.2")
     assert idempotency_key({}, VALID, "1.1.1.1") != idempotency_key({}, VALID[:2], "1.1.1.1")
     field = [*VALID, ("_idempotency_key", "abc")]
     assert idempotency_key({}, field, "1.1.1.1") == idempotency_key(headers, VALID, "1.1.1.1")
     assert "taro" not in idempotency_key({}, VALID, "1.1.1.1")
+
+
+def test_long_keys_do_not_collide_by_truncation():
+    long_a = {"idempotency-key": "k" * 500 + "a"}
+    long_b = {"idempotency-key": "k" * 500 + "b"}
+    assert idempotency_key(long_a, VALID, "1.1.1.1") != idempotency_key(long_b, VALID, "1.1.1.1")
+
+
+def test_a_fresh_captcha_token_does_not_make_a_resend_new():
+    ignored = frozenset({"cf-turnstile-response"})
+    first = [*VALID, ("cf-turnstile-response", "token-1")]
+    again = [*VALID, ("cf-turnstile-response", "token-2")]
+    assert idempotency_key({}, first, "1.1.1.1", ignored) == idempotency_key(
+        {}, again, "1.1.1.1", ignored
+    )
 
 
 SHARED_IDS = Ids()

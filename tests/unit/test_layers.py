@@ -17,6 +17,10 @@ FORBIDDEN = {
         "toiawase.adapters",
         "toiawase.local",
         "moto",
+        # The forms tooling (PyYAML, jsonschema) runs before deploy; the Lambda has neither.
+        "toiawase.forms",
+        "yaml",
+        "jsonschema",
     ),
     "adapters": ("toiawase.handlers", "toiawase.local"),
 }

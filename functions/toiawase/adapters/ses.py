@@ -9,6 +9,9 @@ the ``submission_id`` tag ties SES events back to the submission.
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
@@ -51,13 +54,36 @@ def send_email_params(email: OutgoingEmail) -> dict[str, Any]:
     return params
 
 
-class SesSender:
-    """Implements ``toiawase.core.ports.Sender`` with one long-lived SES v2 client."""
+# Before the container has timed a send of its own: a typical SendEmail round trip in AWS.
+TYPICAL_SEND_SECONDS = 0.06
 
-    def __init__(self, client: SESV2Client) -> None:
+
+class SesSender:
+    """Implements ``toiawase.core.ports.Sender`` with one long-lived SES v2 client.
+
+    It also keeps a moving average of how long its sends take, so ``imitate_send`` can make a
+    honeypot answer take about as long as a real one (red-team finding 5).
+    """
+
+    def __init__(self, client: SESV2Client, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
+        self._sleep = sleep
+        self._typical = TYPICAL_SEND_SECONDS
+
+    def imitate_send(self) -> None:
+        """Wait about as long as a send takes (the moving average, ±25 %, capped at 1 s)."""
+        jitter = random.uniform(0.75, 1.25)  # noqa: S311 - timing noise, not a secret
+        self._sleep(min(self._typical * jitter, 1.0))
 
     def send(self, email: OutgoingEmail) -> str:
+        started = time.perf_counter()
+        try:
+            return self._send(email)
+        finally:
+            elapsed = time.perf_counter() - started
+            self._typical = 0.8 * self._typical + 0.2 * elapsed
+
+    def _send(self, email: OutgoingEmail) -> str:
         try:
             response = self._client.send_email(**send_email_params(email))
         except ClientError as exc:

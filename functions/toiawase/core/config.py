@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from toiawase.core.address import AddressError, parse_owner_address
 from toiawase.core.errors import ConfigError
+from toiawase.core.text import fold_for_matching
 
 ENV_NAMES = (
     "SENDER_ADDRESS",
@@ -235,7 +236,9 @@ def _defences(raw: dict[str, str], problems: list[str]) -> Defences:
         honeypot_field=honeypot,
         rate_limits=RateLimits(**limits),
         max_links=int(max_links),
-        blocked_phrases=tuple(p.casefold() for p in _split(raw["BLOCKED_PHRASES"])),
+        blocked_phrases=tuple(
+            folded for p in _split(raw["BLOCKED_PHRASES"]) if (folded := fold_for_matching(p))
+        ),
         captcha_provider=provider,
         captcha_min_score=min(max(min_score, 0.0), 1.0),
         captcha_on_outage=_choice(raw, "CAPTCHA_ON_OUTAGE", ("reject", "accept"), problems),

@@ -23,6 +23,29 @@ class HttpRequest:
         return self.headers.get(name.lower())
 
 
+# The request headers the endpoint reads, and the most of each it will read. A browser's come
+# nowhere near these (Chromium caps a Referer at 4,096 characters); anything longer is refused
+# with 431 before any parsing, so a hostile header costs a length check and nothing more.
+HEADER_LIMITS = {
+    "content-type": 512,
+    "accept": 1024,
+    "accept-language": 512,
+    "origin": 512,
+    "referer": 4096,
+    "idempotency-key": 255,
+    "x-requested-with": 64,
+}
+
+
+def oversized_header(request: HttpRequest) -> str | None:
+    """The name of the first header the endpoint reads that is over its limit, if any."""
+    for name, limit in HEADER_LIMITS.items():
+        value = request.headers.get(name)
+        if value is not None and len(value) > limit:
+            return name
+    return None
+
+
 @dataclass
 class HttpResponse:
     """One HTTP answer; ``body`` is text (JSON or HTML)."""

@@ -27,6 +27,8 @@ class Dependencies:
     dedupe: Deduplicator | None = None
     limiter: RateLimiter | None = None
     captcha: CaptchaVerifier | None = None
+    # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
+    imitate_send: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)

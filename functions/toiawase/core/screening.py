@@ -14,6 +14,7 @@ from toiawase.core.config import Defences, Settings, normalize_origin
 from toiawase.core.errors import InputError
 from toiawase.core.http import HttpRequest
 from toiawase.core.submission import Submission
+from toiawase.core.text import fold_for_matching
 
 # A link as spam tools write them: a scheme, or a bare www. host.
 _LINK = re.compile(r"(?i)\b(?:https?://|ftp://|www\.)[^\s<>\"']+")
@@ -73,19 +74,10 @@ class Bucket:
     resets_at: int
 
 
-def rate_buckets(source_ip: str, defences: Defences, now: datetime) -> list[Bucket]:
-    """The counters one request increments: per client and per form, per minute and per day."""
+def _buckets(scope: str, wanted: list[tuple[int, int]], now: datetime) -> list[Bucket]:
     epoch = int(now.timestamp())
-    client = client_key(source_ip)
-    limits = defences.rate_limits
-    wanted = [
-        (f"client#{client}", MINUTE, limits.client_minute),
-        (f"client#{client}", DAY, limits.client_day),
-        ("form", MINUTE, limits.form_minute),
-        ("form", DAY, limits.form_day),
-    ]
     buckets: list[Bucket] = []
-    for scope, window, limit in wanted:
+    for window, limit in wanted:
         if limit <= 0:
             continue
         start = epoch - epoch % window
@@ -93,12 +85,39 @@ def rate_buckets(source_ip: str, defences: Defences, now: datetime) -> list[Buck
     return buckets
 
 
+def client_buckets(source_ip: str, defences: Defences, now: datetime, form_id: str) -> list[Bucket]:
+    """The per-client counters, per minute and per day: every request from the client counts.
+
+    Per form: a client's budget on one form does not spend its budget on another.
+    """
+    limits = defences.rate_limits
+    scope = f"client#{form_id}#{client_key(source_ip)}"
+    return _buckets(scope, [(MINUTE, limits.client_minute), (DAY, limits.client_day)], now)
+
+
+def form_buckets(defences: Defences, now: datetime, form_id: str) -> list[Bucket]:
+    """The per-form counters. Only a submission that passed the client's limit, validation, the
+    honeypot and the content rules is counted here, so a single client's junk can never spend
+    the form's budget and lock it for everyone (red-team finding 2)."""
+    limits = defences.rate_limits
+    scope = f"form#{form_id}"
+    return _buckets(scope, [(MINUTE, limits.form_minute), (DAY, limits.form_day)], now)
+
+
 def check_content(submission: Submission, defences: Defences) -> None:
-    """422 when the content breaks the owner's rules: too many links, a blocked phrase."""
-    text = "\n".join(v for _, values in submission.fields for v in values)
+    """422 when the content breaks the owner's rules: too many links, a blocked phrase.
+
+    Everything submitted that reaches the email is checked: field names as well as values
+    (a field named ``BUY … at https://…`` is written into the body too) and the subject. The
+    text is folded first (``fold_for_matching``: NFKC, invisible characters removed,
+    case-folded), so full-width letters and zero-width spaces do not slip past a rule.
+    """
+    parts = [name for name, _ in submission.fields]
+    parts += [v for _, values in submission.fields for v in values]
     if submission.subject:
-        text += "\n" + submission.subject
-    links = len(_LINK.findall(text))
+        parts.append(submission.subject)
+    folded = fold_for_matching("\n".join(parts))
+    links = len(_LINK.findall(folded))
     if links > defences.max_links:
         allowed = "no links" if defences.max_links == 0 else f"at most {defences.max_links} links"
         raise InputError(
@@ -107,7 +126,6 @@ def check_content(submission: Submission, defences: Defences) -> None:
             f"The message has {links} links; this form accepts {allowed}.",
             {"message": f"has {links} links; this form accepts {allowed}"},
         )
-    folded = text.casefold()
     if any(phrase in folded for phrase in defences.blocked_phrases):
         raise InputError(
             422,

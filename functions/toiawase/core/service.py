@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from toiawase.core.config import load_settings
 from toiawase.core.cors import cors_headers
 from toiawase.core.errors import ConfigError, InputError
-from toiawase.core.http import HttpRequest, HttpResponse
+from toiawase.core.http import HttpRequest, HttpResponse, oversized_header
 from toiawase.core.negotiate import wants_json
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import parse_content_type
@@ -23,13 +23,24 @@ __all__ = ["Dependencies", "Outcome", "handle"]
 
 
 def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> Outcome:
-    """Route one request of the HTTP API to its use case."""
-    json_client = wants_json(request.headers, _content_type(request))
+    """Route one request of the HTTP API to its use case.
+
+    Header sizes are checked first and the Content-Type is parsed once, here, with a bounded
+    linear parser: every request pays for them, even one answered 403 or 404.
+    """
+    too_large = oversized_header(request)
+    content_type = _content_type(request) if too_large is None else ("", {})
+    media_type = content_type[0] if isinstance(content_type, tuple) else ""
+    json_client = wants_json(request.headers, media_type)
     path = request.path.rstrip("/") or "/"
     is_submit = path == SUBMIT_PATH
     is_status = path.startswith(STATUS_PREFIX)
     if not (is_submit or is_status):
         return Outcome(_error(json_client, 404, "not_found", "There is nothing here."), "no_route")
+    if too_large is not None:
+        message = f"The request's {too_large.title()} header is too large to be read."
+        response = _error(json_client, 431, "header_too_large", message)
+        return Outcome(response, "rejected", "header_too_large")
     try:
         settings = load_settings(env)
     except ConfigError:
@@ -53,15 +64,21 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
         )
         outcome = Outcome(response, "rejected", "method_not_allowed")
     elif is_submit:
-        outcome = submit(request, settings, deps, json_client)
+        outcome = submit(request, settings, deps, json_client, content_type)
     else:
-        outcome = submission_status(path.removeprefix(STATUS_PREFIX), deps.store)
+        outcome = submission_status(
+            path.removeprefix(STATUS_PREFIX),
+            deps.store,
+            request.received_at,
+            delivery_events=settings.configuration_set is not None,
+        )
     outcome.response.headers.update(cors)
     return outcome
 
 
-def _content_type(request: HttpRequest) -> str:
+def _content_type(request: HttpRequest) -> tuple[str, dict[str, str]] | InputError:
+    """The parsed Content-Type, or the refusal to answer if the body is ever read."""
     try:
-        return parse_content_type(request.header("content-type"))[0]
-    except InputError:
-        return ""
+        return parse_content_type(request.header("content-type"))
+    except InputError as exc:
+        return exc

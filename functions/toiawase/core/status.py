@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from toiawase.core import answers, records
 from toiawase.core.outcome import Outcome
@@ -12,7 +13,12 @@ STATUS_PREFIX = "/submissions/"
 _ID = re.compile(r"[0-9a-f]{32}")
 
 
-def submission_status(submission_id: str, store: SubmissionStore | None) -> Outcome:
+def submission_status(
+    submission_id: str,
+    store: SubmissionStore | None,
+    now: datetime | None = None,
+    delivery_events: bool = False,
+) -> Outcome:
     """``GET /submissions/{id}``: the status and when it changed, never any content."""
     if store is None or not _ID.fullmatch(submission_id):
         response = answers.error_json(404, "not_found", "No submission with that reference.")
@@ -31,9 +37,27 @@ def submission_status(submission_id: str, store: SubmissionStore | None) -> Outc
     if record is None:
         response = answers.error_json(404, "not_found", "No submission with that reference.")
         return Outcome(response, "status", "not_found")
+    status = records.PUBLIC_STATUS.get(record.status, record.status)
+    updated_at = record.updated_at
+    if record.status == records.SPAM and delivery_events and now is not None:
+        status, updated_at = _spam_life(record.submission_id, record.created_at, now)
     payload = {
         "id": record.submission_id,
-        "status": records.PUBLIC_STATUS.get(record.status, record.status),
-        "updated_at": record.updated_at.isoformat(timespec="seconds"),
+        "status": status,
+        "updated_at": updated_at.isoformat(timespec="seconds"),
     }
     return Outcome(answers.json_answer(200, payload), "status", None, record.submission_id)
+
+
+def _spam_life(submission_id: str, created_at: datetime, now: datetime) -> tuple[str, datetime]:
+    """What a bot polling a honeypot submission sees: the life of a real one.
+
+    With SES delivery events configured, a real submission goes ``sent`` → ``delivered`` a few
+    seconds after it was sent; a spam one does the same, after a delay of 2 to 10 s taken from its
+    (random) id, so it is stable across polls and differs between submissions. Without delivery
+    events a real one stays ``sent``, and so does spam.
+    """
+    delay = timedelta(seconds=2 + int(submission_id[:2], 16) % 9)
+    if now - created_at >= delay:
+        return records.DELIVERED, created_at + delay
+    return records.SENT, created_at

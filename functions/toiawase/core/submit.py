@@ -14,7 +14,7 @@ from typing import Any
 
 from toiawase.core import answers, records
 from toiawase.core.compose import SubmissionMeta, compose
-from toiawase.core.config import Settings, normalize_origin
+from toiawase.core.config import CAPTCHA_TOKEN_FIELDS, Settings, normalize_origin
 from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.http import HttpRequest
 from toiawase.core.idempotency import idempotency_key
@@ -33,14 +33,31 @@ from toiawase.core.ports import (
 )
 from toiawase.core.redirect import request_origin, safe_redirect
 from toiawase.core.replies import success
-from toiawase.core.screening import check_content, check_origin, rate_buckets
+from toiawase.core.screening import (
+    Bucket,
+    check_content,
+    check_origin,
+    client_buckets,
+    form_buckets,
+)
 from toiawase.core.submission import Submission, validate_submission
+from toiawase.core.text import clean_shown_text
 
 SUBMIT_PATH = "/submit"
+DEFAULT_FORM_ID = "default"
+MAX_PAGE_URL_CHARS = 2_000
 
 
 class ScreeningUnavailable(Exception):
     """A defence could not decide (captcha provider down) and the policy is to refuse."""
+
+
+class RateLimited(Exception):
+    """The form's own budget is spent (raised inside the deduplicated unit, so not remembered)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class NotAccepted(Exception):
@@ -53,12 +70,28 @@ class NotAccepted(Exception):
 
 
 def submit(
-    request: HttpRequest, settings: Settings, deps: Dependencies, json_client: bool
+    request: HttpRequest,
+    settings: Settings,
+    deps: Dependencies,
+    json_client: bool,
+    content_type: tuple[str, dict[str, str]] | InputError | None = None,
+    form_id: str = DEFAULT_FORM_ID,
 ) -> Outcome:
-    """Screen, validate, keep, compose and send one submission; answer what really happened."""
-    page_url = request.header("referer")
+    """Screen, validate, keep, compose and send one submission; answer what really happened.
+
+    The order matters for the rate limits: the client's counters are hit first (every request
+    of a client counts against that client), and the form's counters only for a submission that
+    passed the client's limit, validation, the honeypot and the content rules — inside the
+    deduplicated unit, so a replayed double-click spends nothing either.
+    """
+    raw_page_url = request.header("referer")
+    # What is shown (the email's "Page:" line, logs, the dev terminal) is cleaned like submitted
+    # text; the raw value is only compared with the allowed origins and resolved against.
+    page_url = clean_shown_text(raw_page_url, MAX_PAGE_URL_CHARS)
     back_url = (
-        page_url if page_url and normalize_origin(page_url) in settings.allowed_origins else None
+        raw_page_url
+        if raw_page_url and normalize_origin(raw_page_url) in settings.allowed_origins
+        else None
     )
     defences = settings.defences
     notes: list[str] = []
@@ -71,49 +104,54 @@ def submit(
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
+    def too_many(retry_after: int) -> Outcome:
+        message = f"Too many submissions. Please try again in {retry_after} seconds."
+        return refuse(InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)})
+
     try:
         check_origin(request, settings)
     except InputError as exc:
         return refuse(exc)
     if deps.limiter is not None:
-        retry_after = _rate_limited(request, settings, deps.limiter, notes)
+        buckets = client_buckets(request.source_ip, defences, request.received_at, form_id)
+        retry_after = _rate_limited(buckets, request.received_at, deps.limiter, notes)
         if retry_after is not None:
-            message = f"Too many submissions. Please try again in {retry_after} seconds."
-            return refuse(
-                InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)}
-            )
+            return too_many(retry_after)
     try:
-        _, pairs = parse_body(request.header("content-type"), request.body, settings.limits)
+        if isinstance(content_type, InputError):
+            raise content_type
+        parsed = content_type if content_type is not None else request.header("content-type")
+        _, pairs = parse_body(parsed, request.body, settings.limits)
         submission = validate_submission(
             pairs, settings.limits, defences.honeypot_field, defences.control_fields
         )
+        if not submission.honeypot_filled:
+            check_content(submission, defences)
     except InputError as exc:
         return refuse(exc)
 
     redirect_to = safe_redirect(
-        submission.next_url, settings.allowed_origins, settings.redirect_url, page_url
+        submission.next_url, settings.allowed_origins, settings.redirect_url, raw_page_url
     )
     meta = SubmissionMeta(
         submission_id="",  # set inside the unit of work, so a replay keeps the first id
         received_at=request.received_at,
         page_url=page_url,
-        origin=request_origin(request.header("origin"), page_url),
+        origin=request_origin(request.header("origin"), raw_page_url),
         client_ip=request.source_ip,
     )
-    if submission.honeypot_filled:
-        # Bots get the normal answer so they learn nothing; nothing is sent, but the
-        # submission is kept as "spam" so the owner can review a false positive.
-        sid = deps.new_id()
-        _keep_spam(submission, meta, sid, deps.store, notes)
-        response = success(json_client, sid, records.SENT, redirect_to)
-        return Outcome(response, "spam", "honeypot", sid, tuple(notes))
-    try:
-        check_content(submission, defences)
-    except InputError as exc:
-        return refuse(exc)
     token = _captcha_token(pairs, defences.captcha_field)
+    ran: list[bool] = []
 
     def work() -> Mapping[str, Any]:
+        ran.append(True)
+        if submission.honeypot_filled:
+            return _screened_as_spam(submission, meta, deps, notes)
+        if deps.limiter is not None:
+            buckets = form_buckets(defences, request.received_at, form_id)
+            wait = _rate_limited(buckets, request.received_at, deps.limiter, notes)
+            if wait is not None:
+                raise RateLimited(wait)
         # Inside the deduplicated unit: a repeat of an accepted post is answered from the first
         # without presenting its (single-use) captcha token to the provider again.
         _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
@@ -121,10 +159,13 @@ def submit(
 
     try:
         if deps.dedupe is not None:
-            key = idempotency_key(request.headers, pairs, request.source_ip)
+            ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
+            key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
             result = deps.dedupe.once(key, work)
         else:
             result = work()
+    except RateLimited as exc:
+        return too_many(exc.retry_after)
     except InputError as exc:
         return refuse(exc)
     except ScreeningUnavailable:
@@ -151,20 +192,18 @@ def submit(
     sid, status = str(result["id"]), str(result["status"])
     response = success(json_client, sid, status, redirect_to)
     # When the work did not run here, this is the first request's answer, replayed.
-    ran = "Accepted" in notes
     kind = str(result.get("outcome", status)) if ran else "replayed"
     return Outcome(response, kind, result.get("reason"), sid, tuple(notes))
 
 
 def _rate_limited(
-    request: HttpRequest, settings: Settings, limiter: RateLimiter, notes: list[str]
+    buckets: list[Bucket], now: datetime, limiter: RateLimiter, notes: list[str]
 ) -> int | None:
     """Seconds to wait when a limit is exceeded; None to go on. Fails open: an outage of the
     counters must not turn real submissions away (the stage throttling still bounds abuse)."""
-    now = request.received_at
     wait = 0
     try:
-        for bucket in rate_buckets(request.source_ip, settings.defences, now):
+        for bucket in buckets:
             if limiter.hit(bucket.key, bucket.resets_at) > bucket.limit:
                 wait = max(wait, bucket.resets_at - int(now.timestamp()))
     except LimiterUnavailable:
@@ -174,6 +213,24 @@ def _rate_limited(
         notes.append("RateLimited")
         return max(wait, 1)
     return None
+
+
+def _screened_as_spam(
+    submission: Submission, meta: SubmissionMeta, deps: Dependencies, notes: list[str]
+) -> dict[str, Any]:
+    """The honeypot was filled: keep the submission as ``spam`` and answer as for a real one.
+
+    Bots get the normal answer so they learn nothing; nothing is sent, but the submission is
+    kept so the owner can review a false positive (``toiawase spam``). It runs in the same
+    deduplicated unit as a real submission, writes the same row, and then waits about as long as
+    an SES call takes (``Dependencies.imitate_send``) so its answer time does not give it away;
+    its public status follows a real one's life (``toiawase.core.status``).
+    """
+    sid = deps.new_id()
+    _keep_spam(submission, meta, sid, deps.store, notes)
+    if deps.imitate_send is not None:
+        deps.imitate_send()
+    return {"id": sid, "status": records.SENT, "outcome": "spam", "reason": "honeypot"}
 
 
 def _captcha_token(pairs: list[tuple[str, str]], field_name: str | None) -> str:

@@ -59,3 +59,40 @@ def clean_header_text(value: str, max_chars: int) -> str:
     if len(kept) > max_chars:
         kept = kept[: max_chars - 1].rstrip() + "\u2026"
     return kept
+
+
+def clean_shown_text(value: str | None, max_chars: int) -> str | None:
+    """A request header (such as ``Referer``) made safe to show in the email or a terminal.
+
+    Controls (terminal escapes such as ``ESC ] 0;`` and ``ESC [2J`` included), format, separator,
+    surrogate and private-use characters are removed, white space collapsed, and the result cut
+    to ``max_chars``. None when nothing is left.
+    """
+    if value is None:
+        return None
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if unicodedata.category(ch) not in _HEADER_FORBIDDEN or ch in "\t\n\r"
+    )
+    kept = _WHITESPACE_RUN.sub(" ", kept).strip()
+    if len(kept) > max_chars:
+        kept = kept[: max_chars - 1].rstrip() + "\u2026"
+    return kept or None
+
+
+# Zero-width and other invisible characters: category Cf (format) covers ZWSP, ZWNJ, ZWJ, the
+# word joiner, soft hyphen, bidi controls and the BOM; the variation selectors are Mn.
+_VARIATION_SELECTORS = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def fold_for_matching(value: str) -> str:
+    """Text as a content rule compares it: NFKC, invisible characters removed, case-folded.
+
+    Full-width ``viagra`` (U+FF56 …), ``v\u200biagra`` (a zero-width space) and ``VIAGRA`` all
+    fold to ``viagra``; a full-width ``https://`` folds to ``https://`` so the link count sees it.
+    """
+    folded = unicodedata.normalize("NFKC", value)
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    folded = _VARIATION_SELECTORS.sub("", folded)
+    return unicodedata.normalize("NFKC", folded.casefold())

@@ -149,6 +149,7 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         dedupe=dedupe(env),
         limiter=limiter(env),
         captcha=captcha(env),
+        imitate_send=getattr(sender, "imitate_send", None),
     )
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from toiawase.local import preview, site
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
-from toiawase.local.sesbox import format_mail
+from toiawase.local.sesbox import format_mail, terminal_safe
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -86,8 +86,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if not format.startswith('"%s"') or len(args) < 2:
             return
         command = getattr(self, "command", None) or "?"
-        path = str(getattr(self, "path", "")).split("?")[0]
-        self.server.out.write(f"{command} {path} -> {args[1]}\n")
+        path = str(getattr(self, "path", "")).split("?")[0][:200]
+        self.server.out.write(terminal_safe(f"{command} {path} -> {args[1]}") + "\n")
         self.server.out.flush()
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:

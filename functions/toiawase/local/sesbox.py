@@ -7,6 +7,7 @@ SES client at import time, and moto intercepts clients created while its mock is
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -144,8 +145,24 @@ def start_embedded_ses() -> EmbeddedSes:
     return EmbeddedSes(mock, region)
 
 
+# What may reach the terminal: no C0 control but TAB and LF (ESC starts the sequences that
+# set the title or clear the screen), no DEL or C1 (CSI is U+009B), no bidi or other format
+# characters (they reorder what the owner reads).
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that could drive or reorder a terminal removed."""
+    return _TERMINAL_UNSAFE.sub("", text)
+
+
 def format_mail(mail: CapturedMail) -> str:
-    """The message as the terminal shows it: the headers that matter, then the text body."""
+    """The message as the terminal shows it: the headers that matter, then the text body.
+
+    Cleaned for the terminal whatever the message holds (``terminal_safe``).
+    """
     message = mail.parsed()
     lines = ["=" * 72]
     for name in ("From", "Reply-To", "To", "Subject"):
@@ -153,4 +170,4 @@ def format_mail(mail: CapturedMail) -> str:
     lines.append("-" * 72)
     lines.append(mail.text().rstrip())
     lines.append("=" * 72)
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))

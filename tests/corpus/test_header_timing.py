@@ -1,0 +1,45 @@
+"""Red-team finding 3, timed: no header costs more than a normal request.
+
+Each hostile header of ``header_parsing.py`` goes through the Lambda entry several times; its
+median time must stay within ``RATIO`` of the median of a normal, successful submission (which
+parses, validates, composes and sends through moto's SES) measured in the same run. A ratio,
+not a time: this machine is shared and its clock speed moves by 2x between runs. Before the fix
+a 9.5 KB header of ``;`` took 250-600 ms, 20-60 times a normal request, and grew with the square
+of its length.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from tests.corpus.header_parsing import CASES
+from tests.corpus.model import BASE, Case
+from toiawase.local.events import LocalContext
+
+RATIO = 3.0
+NORMAL_RUNS = 15
+CASE_RUNS = 5
+
+
+def median_seconds(module, case: Case, runs: int, ip_base: int) -> float:
+    times = []
+    for run in range(runs):
+        event = case.build(f"203.0.{ip_base % 250}.{run + 1}")
+        started = time.perf_counter()
+        answer = module.lambda_handler(event, LocalContext())
+        times.append(time.perf_counter() - started)
+        assert answer["statusCode"] < 500
+    return statistics.median(times)
+
+
+def test_every_hostile_header_costs_at_most_a_normal_request(submit_module, ses):
+    normal_case = Case("normal", BASE)
+    median_seconds(submit_module, normal_case, 3, 0)  # warm up
+    normal = median_seconds(submit_module, normal_case, NORMAL_RUNS, 1)
+    slow = []
+    for index, case in enumerate(CASES):
+        took = median_seconds(submit_module, case, CASE_RUNS, index + 2)
+        if took > RATIO * normal:
+            slow.append(f"{case.id}: {took * 1e3:.1f} ms = {took / normal:.1f}x normal")
+    assert not slow, f"normal request {normal * 1e3:.1f} ms; slower than {RATIO}x: {slow}"
