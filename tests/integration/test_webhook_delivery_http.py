@@ -75,18 +75,16 @@ def test_redirect_is_not_followed():
     def redirect(_):
         return 302, b"", {"Location": "http://127.0.0.1:9/elsewhere"}
 
-    with receiver(redirect) as hook:
-        with pytest.raises(PostFailed) as failed:
-            SafeHttpClient(DEV).post(hook.base + "/", b"{}", {})
+    with receiver(redirect) as hook, pytest.raises(PostFailed) as failed:
+        SafeHttpClient(DEV).post(hook.base + "/", b"{}", {})
     assert failed.value.code == "redirect_refused" and not failed.value.transient
     assert len(hook.received) == 1
 
 
 @pytest.mark.parametrize(("status", "transient"), [(500, True), (429, True), (410, False)])
 def test_status_classification(status, transient):
-    with receiver(lambda _: (status, b"no", {})) as hook:
-        with pytest.raises(PostFailed) as failed:
-            SafeHttpClient(DEV).post(hook.base + "/", b"{}", {})
+    with receiver(lambda _: (status, b"no", {})) as hook, pytest.raises(PostFailed) as failed:
+        SafeHttpClient(DEV).post(hook.base + "/", b"{}", {})
     assert failed.value.transient is transient and failed.value.http_status == status
 
 

@@ -65,7 +65,9 @@ def content(text: str, extra_fields: int = 0, files: int = 0):
     )
     meta = SubmissionMeta("0123abcd" * 4, WHEN, None, None, "198.51.100.4")
     attachments = [
-        Attachment("file", f"f{i}<!channel>.pdf", f"https://files.example/{i}", "application/pdf", 9)
+        Attachment(
+            "file", f"f{i}<!channel>.pdf", f"https://files.example/{i}", "application/pdf", 9
+        )
         for i in range(files)
     ]
     return content_of(FORM, submission, meta, attachments)
@@ -114,7 +116,7 @@ def test_slack_keeps_japanese_and_escapes_exactly():
     message = slack_payload(content("<@U1> 山田 & co"))
     texts = slack_texts(message)
     assert any("&lt;@U1&gt; 山田 &amp; co" in t for t in texts)
-    assert "Contact &lt;!channel&gt; @everyone" == message["blocks"][0]["text"]["text"]
+    assert message["blocks"][0]["text"]["text"] == "Contact &lt;!channel&gt; @everyone"
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -72,12 +72,16 @@ class DynamoTargetStates:
     def put(
         self, submission_id: str, target: str, state: TargetState, *, expect: str | None
     ) -> bool:
-        names = {"#t": "targets", "#n": target, "#s": "status"}
+        names = {"#t": "targets", "#n": target}
         values: dict[str, Any] = {":v": {"M": _state_item(state)}}
         if expect is None:
+            # First attempt: make sure the map exists (DynamoDB cannot SET a path inside a
+            # missing map, and answers that differently from moto), then claim the key.
+            self._ensure_map(submission_id)
             condition = "attribute_exists(id) AND attribute_not_exists(#t.#n)"
         else:
             condition = "#t.#n.#s = :expect"
+            names["#s"] = "status"
             values[":expect"] = {"S": expect}
         for _ in range(2):
             try:

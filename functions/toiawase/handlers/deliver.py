@@ -75,6 +75,12 @@ def record_handler(record: SQSRecord) -> None:
         metrics.add_metric(name="DeliveryDeferred", unit=MetricUnit.Count, value=1)
         logger.warning("delivery deferred", extra={**fields, "reason": exc.code, "delay": delay})
         raise
+    except Exception:
+        # Our bug or an unexpected outage: logged (the batch processor would swallow it) and
+        # left on the queue; the lease lets the next attempt claim the target again.
+        metrics.add_metric(name="DeliveryError", unit=MetricUnit.Count, value=1)
+        logger.exception("delivery raised", extra=fields)
+        raise
     fields.update(result=result.result, reason=result.reason)
     metric = {"delivered": "Delivered", "failed": "DeliveryFailed"}.get(result.result)
     if metric:

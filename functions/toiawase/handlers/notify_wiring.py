@@ -41,9 +41,9 @@ def env_form(settings: Settings) -> Form:
 def form_for(env: Mapping[str, str], settings: Settings, form_id: str) -> Form | None:
     path = env.get(FORMS_FILE, "").strip()
     if path:
-        from toiawase.core.forms import load  # type: ignore[attr-defined,unused-ignore]
+        from toiawase.core.forms.load import load_forms_file
 
-        config = load.load_forms_file(path, settings)
+        config = load_forms_file(path, settings)
         form: Form | None = config.get(form_id)
     else:
         form = env_form(settings) if form_id == "default" else None

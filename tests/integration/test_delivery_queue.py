@@ -1,0 +1,239 @@
+"""Deliveries through the queue and the consumer (moto SQS/DynamoDB/SES, real HTTP on
+127.0.0.1): a target down for ten attempts then up is delivered exactly once; the email went
+out before any delivery; a target down for good ends in the dead-letter queue; receipts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from urllib.parse import unquote
+
+import pytest
+from standardwebhooks import Webhook
+
+from tests.integration.test_durability import Faults, call, ses_error, submit_event
+from tests.integration.webhook_receiver import receiver
+from toiawase.adapters.delivery_store import SqsDeliveryQueue
+from toiawase.core.config import load_settings
+from toiawase.core.forms.load import load_forms_file
+from toiawase.core.notify.delivery import plan_deliveries
+from toiawase.local.drain import drain_once
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+class Flaky:
+    """Answers 503 to the first ``failures`` requests of a path, then 200."""
+
+    def __init__(self, failures: dict[str, int]) -> None:
+        self.failures = failures
+        self.seen: Counter[str] = Counter()
+
+    def __call__(self, got):
+        self.seen[got.path] += 1
+        if self.seen[got.path] <= self.failures.get(got.path, 0):
+            return 503, b"down", {}
+        return 200, b"ok", {}
+
+
+@pytest.fixture
+def notify(durable, tmp_path, monkeypatch):
+    import importlib
+
+    def setup(base: str, receipt: bool = False):
+        forms = {
+            "forms": {
+                "default": {
+                    "title": "Contact <!channel>",
+                    "fields": {
+                        "name": {"type": "text", "label": "Name"},
+                        "email": {"type": "email", "label": "Email", "reply_to": True},
+                        "message": {"type": "textarea", "label": "Message"},
+                    },
+                    "notify": [
+                        {"type": "email"},
+                        {"type": "webhook", "url": f"{base}/hook", "secret": SECRET},
+                        {"type": "slack", "url": f"{base}/slack"},
+                        {"type": "discord", "url": f"{base}/discord"},
+                    ],
+                    **(
+                        {"receipt": {"subject": "受け付けました", "text": "Thank you."}}
+                        if receipt
+                        else {}
+                    ),
+                }
+            }
+        }
+        path = tmp_path / "forms.json"
+        path.write_text(json.dumps(forms), encoding="utf-8")
+        monkeypatch.setenv("FORMS_FILE", str(path))
+        monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "true")
+        return load_forms_file(str(path), load_settings(__import__("os").environ)).get("default")
+
+    module = importlib.import_module("toiawase.handlers.deliver")
+    return setup, module
+
+
+def submit(durable, message="在庫はありますか?"):
+    fields = [("name", "山田 太郎"), ("email", "taro@example.jp"), ("message", message)]
+    status, _, body = call(durable.api.lambda_handler, submit_event(fields))
+    assert status == 200 and body["status"] == "sent"
+    return body["id"]
+
+
+def drain(durable, handler, rounds=100):
+    url = durable.stack.delivery_queue_url
+    total = 0
+    for _ in range(rounds):
+        received, _ = drain_once(durable.sqs, url, handler, batch_size=10, visibility_timeout=0)
+        if not received:
+            break
+        total += received
+    return total
+
+
+def plan(durable, form, sid):
+    notes: list[str] = []
+    count = plan_deliveries(
+        form, sid, SqsDeliveryQueue(durable.sqs, durable.stack.delivery_queue_url), notes
+    )
+    return count, notes
+
+
+def targets(durable, sid):
+    item = durable.dynamodb.get_item(
+        TableName=durable.stack.submissions_table, Key={"id": {"S": sid}}
+    )["Item"]
+    return {
+        name: {k: next(iter(v.values())) for k, v in value["M"].items()}
+        for name, value in item.get("targets", {}).get("M", {}).items()
+    }
+
+
+def test_down_ten_times_then_up_is_delivered_exactly_once(durable, notify):
+    setup, deliver = notify
+    flaky = Flaky({"/hook": 10})
+    with receiver(flaky) as hook:
+        form = setup(hook.base)
+        sid = submit(durable)
+        # The owner's email went out on time: accepted by SES before any delivery was planned.
+        assert durable.sent_ids() == [sid] and hook.received == []
+        assert plan(durable, form, sid) == (3, ["DeliveriesPlanned"])
+        drain(durable, deliver.lambda_handler)
+        received = list(hook.received)
+    by_path = Counter(r.path for r in received)
+    assert by_path == {"/hook": 11, "/slack": 1, "/discord": 1}
+    assert flaky.seen["/hook"] == 11  # ten failures, then exactly one success
+    hooks = [r for r in received if r.path == "/hook"]
+    assert len({r.headers["webhook-id"] for r in hooks}) == 1  # stable id across retries
+    data = Webhook(SECRET).verify(hooks[-1].body, hooks[-1].headers)
+    assert data["data"]["submission_id"] == sid and data["data"]["form"] == "default"
+    slack = json.loads(next(r.body for r in received if r.path == "/slack"))
+    assert slack["blocks"][0]["text"]["text"] == "Contact &lt;!channel&gt;"
+    discord = json.loads(next(r.body for r in received if r.path == "/discord"))
+    assert discord["allowed_mentions"] == {"parse": []}
+    states = targets(durable, sid)
+    assert states["webhook-1"]["status"] == "delivered" and states["webhook-1"]["attempts"] == "11"
+    assert states["slack-1"]["status"] == "delivered"
+    assert durable.sent_ids() == [sid]  # deliveries never touched the email
+    assert durable.queue_depth(durable.stack.delivery_queue_url) == 0
+
+
+def test_down_for_good_ends_in_the_dead_letter_queue_and_others_are_unaffected(durable, notify):
+    setup, deliver = notify
+    with receiver(Flaky({"/hook": 10**6})) as hook:
+        form = setup(hook.base)
+        sid = submit(durable)
+        plan(durable, form, sid)
+        drain(durable, deliver.lambda_handler, rounds=200)
+        paths = Counter(r.path for r in hook.received)
+    assert paths["/hook"] == 12 and paths["/slack"] == 1 and paths["/discord"] == 1
+    assert durable.queue_depth(durable.stack.delivery_dlq_url) == 1
+    dead = json.loads(
+        durable.sqs.receive_message(QueueUrl=durable.stack.delivery_dlq_url)["Messages"][0]["Body"]
+    )
+    assert dead == {"id": sid, "form": "default", "target": "webhook-1"}
+    states = targets(durable, sid)
+    assert states["webhook-1"]["status"] == "dead" and states["webhook-1"]["error"] == "http_503"
+    assert states["discord-1"]["status"] == "delivered"
+
+
+def test_queue_outage_never_fails_the_answer(durable, notify):
+    setup, _ = notify
+    with receiver() as hook:
+        form = setup(hook.base)
+    sid = submit(durable)
+    with Faults(durable.sqs, "before-call.sqs.SendMessageBatch", ses_error("InternalError", 500)):
+        count, notes = plan(durable, form, sid)
+    assert count == 0 and notes == ["DeliveryQueueFailed"]
+
+
+def _suppression(found: set[str]):
+    from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
+
+    def hook(params, **_):
+        path = unquote(params["url_path"])  # /v2/email/suppression/addresses/<address>
+        address = path.rsplit("/", 1)[-1]
+        status = 200 if address in found else 404
+        http = AWSResponse("https://email.us-east-1.amazonaws.com", status, HTTPHeaders(), None)
+        if status == 200:
+            return http, {"SuppressedDestination": {"EmailAddress": address}}
+        return http, {
+            "Error": {"Code": "NotFoundException", "Message": "not suppressed"},
+            "ResponseMetadata": {"HTTPStatusCode": 404},
+        }
+
+    return hook
+
+
+def test_receipt_once_per_address_per_day_and_never_to_suppressed(durable, notify, monkeypatch):
+    setup, deliver = notify
+    from toiawase.handlers import notify_wiring
+
+    with receiver() as hook:
+        form = setup(hook.base, receipt=True)
+        deps = notify_wiring.delivery_deps(__import__("os").environ)
+        client = deps.suppressions._client  # type: ignore[union-attr]
+        suppressed: set[str] = set()
+        with Faults(client, "before-call.sesv2.GetSuppressedDestination", _suppression(suppressed)):
+            first = submit(durable)
+            plan(durable, form, first)
+            drain(durable, deliver.lambda_handler)
+            second = submit(durable, "もう一つ")  # the same address, the same day
+            assert second != first
+            plan(durable, form, second)
+            drain(durable, deliver.lambda_handler)
+    messages = durable.ses.accepted()
+    receipts = [m for m in messages if m["Auto-Submitted"] == "auto-replied"]
+    assert len(receipts) == 1
+    receipt = receipts[0]
+    assert receipt["From"].addresses[0].addr_spec == "forms@example.com"
+    assert receipt["Reply-To"].addresses[0].addr_spec == "owner@example.com"
+    body = receipt.get_body(("plain",)).get_content()
+    assert f"Reference: {first}" in body and "Thank you." in body
+    for value in dict(submit_event_fields()).values():
+        assert value not in body and value not in str(receipt["Subject"])
+    state = targets(durable, second)["receipt"]
+    assert (state["status"], state["error"]) == ("skipped", "already_today")
+    # A third address-owner that SES suppresses gets nothing either.
+    suppressed.add("hanako@example.jp")
+    with Faults(client, "before-call.sesv2.GetSuppressedDestination", _suppression(suppressed)):
+        fields = [("email", "hanako@example.jp"), ("message", "x")]
+        status, _, answer = call(durable.api.lambda_handler, submit_event(fields))
+        plan(durable, form, answer["id"])
+        drain(durable, deliver.lambda_handler)
+    state = targets(durable, answer["id"])["receipt"]
+    assert (state["status"], state["error"]) == ("skipped", "suppressed")
+    assert len([m for m in durable.ses.accepted() if m["Auto-Submitted"]]) == 1
+    # The SES call itself: From is the owner's identity, so Return-Path is the owner's too.
+    call_params = [
+        c for c in durable.ses.calls if c["Destination"]["ToAddresses"] != ["owner@example.com"]
+    ]
+    assert call_params and call_params[0]["FromEmailAddress"] == "forms@example.com"
+
+
+def submit_event_fields():
+    from tests.integration.test_durability import VALID
+
+    return [(k, v) for k, v in VALID if k != "email"]
