@@ -220,7 +220,7 @@ def test_receipt_once_per_address_per_day_and_never_to_suppressed(durable, notif
     suppressed.add("hanako@example.jp")
     with Faults(client, "before-call.sesv2.GetSuppressedDestination", _suppression(suppressed)):
         fields = [("email", "hanako@example.jp"), ("message", "x")]
-        status, _, answer = call(durable.api.lambda_handler, submit_event(fields))
+        _status, _, answer = call(durable.api.lambda_handler, submit_event(fields))
         plan(durable, form, answer["id"])
         drain(durable, deliver.lambda_handler)
     state = targets(durable, answer["id"])["receipt"]

@@ -3,6 +3,7 @@ opened to a refused address, each refusal is counted and logged without the URL'
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import socket
@@ -147,10 +148,8 @@ def make_resolve(server):
     def resolve(host, port):
         found = []
         for kind in ("A", "AAAA"):
-            try:
+            with contextlib.suppress(dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
                 found += [r.to_text() for r in resolver.resolve(host, kind)]
-            except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
-                pass
         return found
 
     return resolve
