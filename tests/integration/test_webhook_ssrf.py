@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
+from typing import Any
 
 import dns.resolver
 import pytest
@@ -175,7 +175,7 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("url", CORPUS)
 def test_refused_without_any_connection(dns_server, url):
-    connections, refusals = Connections(), []
+    connections, refusals = Connections(), list[tuple[str, str]]()
     with pytest.raises(UrlRefused):
         client(dns_server, connections, refusals).post(url, b"{}", {})
     assert connections.attempts == []
@@ -185,7 +185,7 @@ def test_refused_without_any_connection(dns_server, url):
 
 
 def test_public_address_is_the_one_connected_no_second_lookup(dns_server):
-    connections, refusals = Connections(), []
+    connections, refusals = Connections(), list[tuple[str, str]]()
     lookups = []
     resolve = make_resolve(dns_server)
 
@@ -217,11 +217,11 @@ def test_refusal_is_counted_and_logged_without_the_query(monkeypatch):
     from toiawase.handlers import deliver
 
     stream = io.StringIO()
-    handler = deliver.logger.registered_handler
+    handler: Any = deliver.logger.registered_handler
     previous = handler.setStream(stream)
     try:
         deliver.refused("private", "https://private.test/…")
-        metrics = deliver.metrics.serialize_metric_set()
+        metrics: Any = deliver.metrics.serialize_metric_set()
     finally:
         handler.setStream(previous)
     line = json.loads(stream.getvalue().strip().splitlines()[-1])
@@ -233,7 +233,6 @@ def test_refusal_is_counted_and_logged_without_the_query(monkeypatch):
 def test_the_system_resolver_is_getaddrinfo():
     from toiawase.adapters.webhook_http import system_resolve
 
-    assert "127.0.0.1" in system_resolve("localhost", 443) or "::1" in system_resolve(
-        "localhost", 443
-    )
-    assert socket.getaddrinfo  # the Lambda has it; dnspython is not in the artifact
+    # The Lambda has socket.getaddrinfo; dnspython is not in the artifact.
+    found = system_resolve("localhost", 443)
+    assert found and set(found) <= {"127.0.0.1", "::1"}
