@@ -153,7 +153,7 @@ def test_webhook_payload_fields_by_name_with_labels_and_attachments():
     assert data["received_at"] == "2026-03-01T12:00:00Z"
     assert data["fields"]["name"] == {"label": "お名前", "value": "<b>hi</b> @everyone"}
     assert data["fields"]["topics"] == {"label": "Topics", "value": ["a", "b"]}
-    assert data["attachments"][0]["url"] == "https://f.example/0"
+    assert data["attachments"][0]["url"] == "https://files.example/0"
     assert "attachments" not in webhook_payload(content("x"))["data"]
 
 
