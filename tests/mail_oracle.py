@@ -23,7 +23,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
-from toiawase.core.compose import SUBMISSION_HEADER
+from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER
 
 ATEXT = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~")
 # RFC 2047 §5(3): the characters a "Q" encoded word may contain inside a phrase.
@@ -34,6 +34,7 @@ DATE = re.compile(
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}"
 )
 CONTENT_TYPE = re.compile(r'multipart/alternative; boundary="(=_[0-9a-f]{32})"')
+FORM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
 # Unicode categories that must never come out of a decoded header.
 FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
@@ -168,7 +169,16 @@ def read_message(
     """Check every promise about a composed message; return what it says."""
     fields = header_fields(raw)
     names = [name for name, _ in fields]
-    expected = ["From", "To", "Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
+    expected = [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        SUBMISSION_HEADER,
+        FORM_HEADER,
+        "MIME-Version",
+        "Content-Type",
+    ]
     if reply_to is not None:
         expected.append("Reply-To")
     _require(sorted(names) == sorted(expected), f"headers {names} are not {expected}")
@@ -186,6 +196,8 @@ def read_message(
     sid = headers[SUBMISSION_HEADER]
     _require(SUBMISSION_ID.fullmatch(sid) is not None, f"submission id {sid!r}")
     _require(submission_id is None or sid == submission_id, "another submission's id")
+    form = headers[FORM_HEADER]
+    _require(FORM_ID.fullmatch(form) is not None, f"form id {form!r}")
     _require(headers["MIME-Version"] == "1.0", "MIME-Version")
     content_type = CONTENT_TYPE.fullmatch(headers["Content-Type"])
     _require(content_type is not None, f"Content-Type is {headers['Content-Type']!r}")

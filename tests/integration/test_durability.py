@@ -83,13 +83,13 @@ def test_stored_before_the_answer_then_marked_sent(durable):
     assert durable.sent_ids() == [body["id"]]
 
 
-def test_status_endpoint_returns_only_id_status_updated_at(durable):
+def test_status_endpoint_returns_only_id_form_status_updated_at(durable):
     _, _, sent = call(durable.api.lambda_handler, submit_event())
     event = build_event("GET", f"/submissions/{sent['id']}", [("Accept", "application/json")], b"")
     status, _, body = call(durable.api.lambda_handler, event)
     assert status == 200
-    assert set(body) == {"id", "status", "updated_at"}
-    assert body["id"] == sent["id"] and body["status"] == "sent"
+    assert set(body) == {"id", "form", "status", "updated_at"}
+    assert body["id"] == sent["id"] and body["status"] == "sent" and body["form"] == "default"
     text = json.dumps(body, ensure_ascii=False)
     for secret in ("山田", "taro@example.jp", "在庫", "198.51.100.4"):
         assert secret not in text

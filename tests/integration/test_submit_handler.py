@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import EndpointConnectionError
 
-from toiawase.core.compose import SUBMISSION_HEADER, header_names
+from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER, header_names
 from toiawase.local.events import LocalContext, build_event
 
 HANDLER = "toiawase.handlers.submit.lambda_handler"
@@ -131,6 +131,7 @@ def test_hostile_fields_never_become_headers_or_recipients(submit_module, ses, h
             "Subject",
             "Date",
             SUBMISSION_HEADER,
+            FORM_HEADER,
             "MIME-Version",
             "Content-Type",
         ]

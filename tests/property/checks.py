@@ -13,6 +13,7 @@ from tests.mail_oracle import read_message
 from tests.property.tally import TALLY
 from tests.unit.helpers import WHEN, RecordingSender
 from toiawase.core.compose import (
+    FORM_HEADER,
     SUBMISSION_HEADER,
     OutgoingEmail,
     from_display_name,
@@ -129,7 +130,8 @@ def check_email(email: OutgoingEmail, pairs: Pairs, settings: Settings) -> None:
         pairs, settings.limits, defences.honeypot_field, defences.control_fields
     )
     reply_to = expected_reply_to(pairs)
-    composed = ["From", "To", "Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
+    composed = ["From", "To", "Subject", "Date", SUBMISSION_HEADER, FORM_HEADER]
+    composed += ["MIME-Version", "Content-Type"]
     composed += ["Reply-To"] if reply_to is not None else []
     assert sorted(header_names(email.raw)) == sorted(composed)  # the product's own reading too
     read = read_message(

@@ -13,6 +13,7 @@ from tests.mail_oracle import header_fields, read_message
 from tests.unit.helpers import WHEN, settings
 from toiawase.core import compose as compose_module
 from toiawase.core.compose import (
+    FORM_HEADER,
     SUBMISSION_HEADER,
     CompositionError,
     SubmissionMeta,
@@ -38,6 +39,7 @@ EXPECTED_HEADERS = {
     "Subject",
     "Date",
     SUBMISSION_HEADER,
+    FORM_HEADER,
     "MIME-Version",
     "Content-Type",
 }

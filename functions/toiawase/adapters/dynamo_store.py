@@ -48,6 +48,8 @@ class DynamoStore:
             "attempts": {"N": str(record.attempts)},
             "payload": {"S": record.payload},
         }
+        if record.form_id:
+            item["form"] = {"S": record.form_id}
         try:
             self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(id)")
         except ClientError as exc:  # the id exists already: ids are 128 random bits, so a bug
@@ -150,4 +152,5 @@ def _record(item: dict[str, Any]) -> StoredSubmission:
         payload=item.get("payload", {}).get("S", ""),
         attempts=int(item.get("attempts", {}).get("N", "0")),
         reason=item.get("reason", {}).get("S"),
+        form_id=item.get("form", {}).get("S"),
     )

@@ -32,6 +32,8 @@ from toiawase.core.submission import Submission
 from toiawase.core.text import clean_header_text
 
 SUBMISSION_HEADER = "X-Toiawase-Submission-Id"
+# The form's id ([a-z0-9][a-z0-9_-]{0,63}, from the forms file, never from the request).
+FORM_HEADER = "X-Toiawase-Form"
 
 # Headers stored as finished text (``_encoded_header``) are written out exactly as given;
 # every other header is still a header object, folded by the policy as usual.
@@ -76,18 +78,33 @@ class CompositionError(RuntimeError):
 
 
 def from_display_name(submission: Submission, settings: Settings) -> str:
-    """``"山田 太郎 via Example Co"``, or the site name alone when no name was given."""
+    """``"山田 太郎 via Example Co"``, or the site name alone when no name was given.
+
+    For a form of the forms file, the site name is the form's ``sender_name`` when it has one,
+    and without a submitted name the form's title follows it.
+    """
     site = clean_header_text(settings.site_name, 80)
     if submission.name:
         name = clean_header_text(submission.name, settings.limits.header_name_chars)
         if name:
             return f"{name} via {site}"
+    if settings.form_title:
+        return f"{site} {clean_header_text(settings.form_title, 80)}"
     return f"{site} contact form"
 
 
 def subject_line(submission: Submission, settings: Settings) -> str:
-    """The fixed subject with the site name, plus a sanitized ``_subject`` when one was sent."""
-    base = f"New message from the {clean_header_text(settings.site_name, 80)} form"
+    """The fixed subject with the site name, plus a sanitized ``_subject`` when one was sent.
+
+    A form's own ``subject`` (the owner's text) replaces the fixed one.
+    """
+    if settings.form_subject:
+        base = clean_header_text(settings.form_subject, 120)
+    elif settings.form_title:
+        site = clean_header_text(settings.site_name, 80)
+        base = f"New message from the {site} form: {clean_header_text(settings.form_title, 80)}"
+    else:
+        base = f"New message from the {clean_header_text(settings.site_name, 80)} form"
     if submission.subject:
         extra = clean_header_text(submission.subject, settings.limits.header_subject_chars)
         if extra:
@@ -189,6 +206,8 @@ def reply_to_address(submission: Submission) -> tuple[str | None, str]:
     ``?=``, which some readers would decode as an RFC 2047 encoded word (and which Python's
     own address parser raised on).
     """
+    if submission.email is None:
+        return None, ""
     header = submission.email.header
     if header is None:
         return None, "the address above has a non-ASCII local part, which SES cannot put in a"
@@ -197,9 +216,15 @@ def reply_to_address(submission: Submission) -> tuple[str | None, str]:
     return header, ""
 
 
-def _meta_rows(submission: Submission, meta: SubmissionMeta) -> list[tuple[str, str]]:
+def _meta_rows(
+    submission: Submission, meta: SubmissionMeta, settings: Settings
+) -> list[tuple[str, str]]:
+    reply = submission.email.normalized if submission.email else "(this form asks for none)"
+    rows = [("Reply to", reply)]
+    if settings.form_title:
+        rows.append(("Form", f"{settings.form_title} ({submission.form_id})"))
     return [
-        ("Reply to", submission.email.normalized),
+        *rows,
         ("Submission", meta.submission_id),
         ("Received", meta.received_at.isoformat(timespec="seconds")),
         ("Page", meta.page_url or "(not sent by the browser)"),
@@ -208,19 +233,26 @@ def _meta_rows(submission: Submission, meta: SubmissionMeta) -> list[tuple[str, 
     ]
 
 
+def _form_name(settings: Settings) -> str:
+    """ "the Example Co form", or "the Example Co form "Request a quote"" for a named form."""
+    if settings.form_title:
+        return f"{settings.site_name} form \u201c{settings.form_title}\u201d"
+    return f"{settings.site_name} form"
+
+
 def text_body(submission: Submission, meta: SubmissionMeta, settings: Settings) -> str:
     """Plain text: every field in submission order, then the submission's details."""
-    lines = [f"A visitor sent this through the {settings.site_name} form.", ""]
+    lines = [f"A visitor sent this through the {_form_name(settings)}.", ""]
     for name, values in submission.fields:
-        lines.append(f"{name}:")
-        for value in values:
+        lines.append(f"{submission.label(name)}:")
+        for value in values or ("(not given)",):
             lines.extend(f"  {line}" for line in (value.split("\n") or [""]))
         lines.append("")
     reply_to, why_not = reply_to_address(submission)
-    if reply_to is None:
+    if reply_to is None and why_not:
         lines += [f"Note: {why_not}", "Reply-To header. Reply by writing to it directly.", ""]
     lines.append("-- ")
-    lines.extend(f"{label}: {value}" for label, value in _meta_rows(submission, meta))
+    lines.extend(f"{label}: {value}" for label, value in _meta_rows(submission, meta, settings))
     return "\n".join(lines) + "\n"
 
 
@@ -228,27 +260,28 @@ def html_body(submission: Submission, meta: SubmissionMeta, settings: Settings) 
     """HTML: the same content, every submitted character escaped."""
     esc = html.escape
     rows = "".join(
-        f'<tr><th style="text-align:left;vertical-align:top;padding:4px 12px 4px 0">{esc(name)}'
-        f'</th><td style="white-space:pre-wrap;padding:4px 0">'
-        + "<br>".join(esc(v) for v in values)
+        '<tr><th style="text-align:left;vertical-align:top;padding:4px 12px 4px 0">'
+        f"{esc(submission.label(name))}"
+        '</th><td style="white-space:pre-wrap;padding:4px 0">'
+        + ("<br>".join(esc(v) for v in values) if values else "<i>(not given)</i>")
         + "</td></tr>"
         for name, values in submission.fields
     )
     meta_rows = "".join(
         f'<tr><th style="text-align:left;padding:2px 12px 2px 0">{esc(label)}</th>'
         f"<td>{esc(value)}</td></tr>"
-        for label, value in _meta_rows(submission, meta)
+        for label, value in _meta_rows(submission, meta, settings)
     )
     reply_to, why_not = reply_to_address(submission)
     note = (
         f"<p>Note: {esc(why_not)} Reply-To header. Reply by writing to it directly.</p>"
-        if reply_to is None
+        if reply_to is None and why_not
         else ""
     )
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
         '<body style="font-family:sans-serif">'
-        f"<p>A visitor sent this through the {esc(settings.site_name)} form.</p>"
+        f"<p>A visitor sent this through the {esc(_form_name(settings))}.</p>"
         f"<table>{rows}</table>{note}"
         f'<hr><table style="color:#555;font-size:90%">{meta_rows}</table>'
         "</body></html>\n"
@@ -274,12 +307,13 @@ def compose(submission: Submission, meta: SubmissionMeta, settings: Settings) ->
     )
     message["Date"] = format_datetime(meta.received_at)
     message[SUBMISSION_HEADER] = meta.submission_id
+    message[FORM_HEADER] = submission.form_id
     message.set_content(text_body(submission, meta, settings), subtype="plain", charset="utf-8")
     message.add_alternative(html_body(submission, meta, settings), subtype="html", charset="utf-8")
     boundary = new_boundary()
     message.set_boundary(boundary)
     raw = message.as_bytes()
-    expected += ["Subject", "Date", SUBMISSION_HEADER, "MIME-Version", "Content-Type"]
+    expected += ["Subject", "Date", SUBMISSION_HEADER, FORM_HEADER, "MIME-Version", "Content-Type"]
     _check_header_block(raw, expected)
     _check_boundary(raw, boundary)
     return OutgoingEmail(

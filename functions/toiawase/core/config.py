@@ -106,6 +106,11 @@ class Settings:
     configuration_set: str | None
     limits: Limits = field(default_factory=Limits)
     defences: Defences = field(default_factory=Defences)
+    # Set for a form of the forms file (``core.forms.resolve.form_settings``); the defaults are
+    # the one form the environment variables describe.
+    form_id: str = "default"
+    form_title: str | None = None
+    form_subject: str | None = None
 
 
 def normalize_origin(value: str) -> str | None:

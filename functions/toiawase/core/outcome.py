@@ -46,3 +46,7 @@ class Outcome:
     reason: str | None = None
     submission_id: str | None = None
     notes: tuple[str, ...] = field(default=())
+    # The form the request was for: an id from the forms file, never text from the request.
+    form_id: str | None = None
+    # For ``misconfigured``: what is wrong with the configuration (never personal data).
+    detail: str | None = None

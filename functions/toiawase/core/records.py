@@ -56,13 +56,18 @@ class StoredSubmission:
     payload: str
     attempts: int = 0
     reason: str | None = None
+    form_id: str | None = None
 
 
 def encode_payload(submission: Submission, meta: SubmissionMeta) -> str:
     """The submission and its metadata as JSON (UTF-8 text, submission order kept)."""
     data: dict[str, Any] = {
         "v": 1,
-        "email": [submission.email.normalized, submission.email.header],
+        "form": submission.form_id,
+        "labels": [[name, label] for name, label in submission.labels],
+        "email": (
+            [submission.email.normalized, submission.email.header] if submission.email else None
+        ),
         "name": submission.name,
         "message": submission.message,
         "subject": submission.subject,
@@ -82,14 +87,17 @@ def decode_payload(payload: str) -> tuple[Submission, SubmissionMeta]:
     """The inverse of ``encode_payload``."""
     data = json.loads(payload)
     meta = data["meta"]
+    email = data.get("email")
     submission = Submission(
-        email=SubmitterAddress(normalized=data["email"][0], header=data["email"][1]),
+        email=SubmitterAddress(normalized=email[0], header=email[1]) if email else None,
         name=data["name"],
         message=data["message"],
         subject=data["subject"],
         next_url=None,
         honeypot_filled=False,
         fields=tuple((name, tuple(values)) for name, values in data["fields"]),
+        form_id=data.get("form", "default"),
+        labels=tuple((name, label) for name, label in data.get("labels", [])),
     )
     return submission, SubmissionMeta(
         submission_id=meta["id"],

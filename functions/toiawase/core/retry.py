@@ -7,6 +7,7 @@ Exactly once: a submission is sent only by whoever wins the conditional ``claim`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,12 +37,16 @@ class RetryResult:
 
 def resend(
     submission_id: str,
-    settings: Settings,
+    settings: Settings | Callable[[str], Settings],
     store: SubmissionStore,
     sender: Sender,
     now: datetime,
 ) -> RetryResult:
-    """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient."""
+    """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient.
+
+    ``settings`` may be a function of the submission's form id (``settings_for_form``): a
+    submission is recomposed with its own form's configuration in force now.
+    """
     record = store.get(submission_id)
     if record is None:
         return RetryResult("skipped", "missing")
@@ -50,7 +55,8 @@ def resend(
     if not store.claim(submission_id, now, LEASE_SECONDS):
         return RetryResult("skipped", "claimed_elsewhere")
     submission, meta = records.decode_payload(record.payload)
-    email = compose(submission, meta, settings)
+    chosen = settings(submission.form_id) if callable(settings) else settings
+    email = compose(submission, meta, chosen)
     try:
         message_id = sender.send(email)
     except SendFailed as exc:

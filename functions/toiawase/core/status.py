@@ -43,6 +43,7 @@ def submission_status(
         status, updated_at = _spam_life(record.submission_id, record.created_at, now)
     payload = {
         "id": record.submission_id,
+        "form": record.form_id or "default",
         "status": status,
         "updated_at": updated_at.isoformat(timespec="seconds"),
     }

@@ -24,13 +24,19 @@ class Submission:
     into the email.
     """
 
-    email: SubmitterAddress
+    email: SubmitterAddress | None  # None only for a form of the forms file with no reply_to
     name: str | None
     message: str
     subject: str | None
     next_url: str | None
     honeypot_filled: bool
     fields: tuple[tuple[str, tuple[str, ...]], ...]
+    # The form it was sent to, and each declared field's label (the email shows labels).
+    form_id: str = "default"
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label(self, name: str) -> str:
+        return next((label for key, label in self.labels if key == name), name)
 
 
 def _group(pairs: Pairs) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ neither happened.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +17,12 @@ from toiawase.core import answers, records
 from toiawase.core.compose import SubmissionMeta, compose
 from toiawase.core.config import CAPTCHA_TOKEN_FIELDS, Settings, normalize_origin
 from toiawase.core.errors import ConfigError, InputError
+from toiawase.core.forms.fields import validate_form
+from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
 from toiawase.core.idempotency import idempotency_key
 from toiawase.core.outcome import Dependencies, Outcome
-from toiawase.core.parse import parse_body
+from toiawase.core.parse import Pairs, parse_body
 from toiawase.core.ports import (
     CaptchaUnavailable,
     CaptchaVerifier,
@@ -75,7 +78,7 @@ def submit(
     deps: Dependencies,
     json_client: bool,
     content_type: tuple[str, dict[str, str]] | InputError | None = None,
-    form_id: str = DEFAULT_FORM_ID,
+    form: Form | None = None,
 ) -> Outcome:
     """Screen, validate, keep, compose and send one submission; answer what really happened.
 
@@ -94,6 +97,7 @@ def submit(
         else None
     )
     defences = settings.defences
+    form_id = form.id if form is not None else DEFAULT_FORM_ID
     notes: list[str] = []
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
@@ -122,9 +126,7 @@ def submit(
             raise content_type
         parsed = content_type if content_type is not None else request.header("content-type")
         _, pairs = parse_body(parsed, request.body, settings.limits)
-        submission = validate_submission(
-            pairs, settings.limits, defences.honeypot_field, defences.control_fields
-        )
+        submission = validate(pairs, settings, form)
         if not submission.honeypot_filled:
             check_content(submission, defences)
     except InputError as exc:
@@ -194,6 +196,31 @@ def submit(
     # When the work did not run here, this is the first request's answer, replayed.
     kind = str(result.get("outcome", status)) if ran else "replayed"
     return Outcome(response, kind, result.get("reason"), sid, tuple(notes))
+
+
+def validate(pairs: Pairs, settings: Settings, form: Form | None) -> Submission:
+    """The submission, validated by its form's declared fields, or by the contract's fields
+    (``email``, ``name``, ``message``, the rest copied through) for the form the environment
+    variables describe."""
+    defences = settings.defences
+    if form is None or not form.fields:
+        submission = validate_submission(
+            pairs, settings.limits, defences.honeypot_field, defences.control_fields
+        )
+        return replace(submission, form_id=form.id) if form is not None else submission
+    checked = validate_form(form, pairs, settings.limits)
+    message = next((f.values[0] for f in checked.fields if f.name == "message" and f.values), "")
+    return Submission(
+        email=checked.reply_to,
+        name=checked.name,
+        message=message,
+        subject=checked.subject,
+        next_url=checked.next_url,
+        honeypot_filled=checked.honeypot_filled,
+        fields=tuple((f.name, f.values) for f in checked.fields),
+        form_id=form.id,
+        labels=tuple((f.name, f.label) for f in checked.fields if f.label != f.name),
+    )
 
 
 def _rate_limited(
@@ -301,6 +328,7 @@ def _keep_spam(
                 created_at=meta.received_at,
                 updated_at=meta.received_at,
                 payload=records.encode_payload(submission, meta),
+                form_id=submission.form_id,
             )
         )
     except StoreUnavailable:
@@ -328,6 +356,7 @@ def accept(
                     created_at=meta.received_at,
                     updated_at=meta.received_at,
                     payload=records.encode_payload(submission, meta),
+                    form_id=submission.form_id,
                 )
             )
             stored = True

@@ -9,6 +9,7 @@ function's reserved concurrency (template.yaml) keeps a burst under the account'
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
-from toiawase.core.config import load_settings
+from toiawase.core.forms.resolve import settings_for_form
 from toiawase.core.retry import RetryLater, resend
 from toiawase.handlers import wiring
 from toiawase.handlers.tracing import capture_lambda_handler
@@ -56,7 +57,11 @@ def record_handler(record: SQSRecord) -> None:
     fields: dict[str, Any] = {"submission_id": submission_id}
     try:
         result = resend(
-            submission_id, load_settings(os.environ), store, sender, datetime.now(tz=UTC)
+            submission_id,
+            functools.partial(settings_for_form, os.environ),
+            store,
+            sender,
+            datetime.now(tz=UTC),
         )
     except RetryLater as exc:
         receives = int(record.attributes.approximate_receive_count or 1)

@@ -48,6 +48,11 @@ def _record(outcome: Outcome) -> None:
         fields["reason"] = outcome.reason
     if outcome.submission_id:
         fields["submission_id"] = outcome.submission_id
+    if outcome.form_id:
+        fields["form"] = outcome.form_id
+        _count_for_form(outcome.form_id, outcome.result)
+    if outcome.detail:
+        fields["detail"] = outcome.detail  # what is wrong with the configuration
     for note in outcome.notes:
         name = {"Accepted": "SubmissionAccepted"}.get(note, note)
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
@@ -82,6 +87,19 @@ def _record(outcome: Outcome) -> None:
     else:
         metrics.add_metric(name="OtherRequest", unit=MetricUnit.Count, value=1)
         logger.info("request answered", extra=fields)
+
+
+def _count_for_form(form_id: str, result: str) -> None:
+    """``FormRequests`` with dimensions ``form`` and ``result``: per-form traffic and outcomes.
+
+    Bounded: ``form_id`` is an id from the forms file (the router resolved it), never text
+    from the request, and ``result`` is one of the ``Outcome`` results.
+    """
+    with single_metric(
+        name="FormRequests", unit=MetricUnit.Count, value=1, namespace=NAMESPACE
+    ) as metric:
+        metric.add_dimension(name="form", value=form_id)
+        metric.add_dimension(name="result", value=result)
 
 
 def _count_with_reason(name: str, reason: str | None) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from toiawase.core.compose import SUBMISSION_HEADER
+from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER
 from toiawase.local.sesbox import CapturedMail
 
 PREVIEW_PATH = "/_mail"
@@ -135,6 +135,7 @@ def render_index(mails: Sequence[CapturedMail] | None) -> Page:
     rows = "".join(
         f"<tr><td>{n}</td><td>{_esc(_header(m, 'Date'))}</td><td>{_esc(_header(m, 'From'))}</td>"
         f"<td>{_esc(_header(m, 'Reply-To'))}</td>"
+        f"<td><code>{_esc(_header(m, FORM_HEADER) or '-')}</code></td>"
         f'<td><a href="{PREVIEW_PATH}/{n}">{_esc(_header(m, "Subject") or "(no subject)")}</a>'
         "</td></tr>"
         for n, _, m in _rows(mails)
@@ -145,7 +146,7 @@ def render_index(mails: Sequence[CapturedMail] | None) -> Page:
         "Captured mail",
         f"<h1>Captured mail <small>({count}, newest first)</small></h1>"
         "<table><thead><tr><th>#</th><th>Date</th><th>From</th><th>Reply-To</th>"
-        f"<th>Subject</th></tr></thead><tbody>{rows}</tbody></table>",
+        f"<th>Form</th><th>Subject</th></tr></thead><tbody>{rows}</tbody></table>",
     )
 
 
@@ -159,6 +160,7 @@ def render_message(number: int, mail: CapturedMail) -> Page:
     submission = _header(message, SUBMISSION_HEADER)
     headline += (
         f"<dt>Date</dt><dd>{_esc(_header(message, 'Date'))}</dd>"
+        f"<dt>Form</dt><dd><code>{_esc(_header(message, FORM_HEADER) or '(none)')}</code></dd>"
         f"<dt>Submission</dt><dd><code>{_esc(submission or '(none)')}</code></dd>"
         f"<dt>SES source</dt><dd>{_esc(mail.source)}</dd>"
         f"<dt>Delivered to</dt><dd>{_esc(', '.join(dict.fromkeys(mail.destinations)))}</dd>"
@@ -218,6 +220,7 @@ def render_json(mails: Sequence[CapturedMail] | None) -> Page:
                     "to": _header(message, "To"),
                     "subject": _header(message, "Subject"),
                     "submission_id": _header(message, SUBMISSION_HEADER),
+                    "form": _header(message, FORM_HEADER),
                 }
             )
     body = json.dumps({"messages": entries}, ensure_ascii=False).encode("utf-8")

@@ -14,14 +14,16 @@ from toiawase.core.ports import RetryQueue, SubmissionStore
 
 
 def describe_spam(store: SubmissionStore) -> list[str]:
-    """One line per kept spam submission, oldest first: id, time, sender and a preview."""
+    """One line per kept spam submission, oldest first: id, time, form, sender and a preview."""
     lines: list[str] = []
     for record in sorted(store.with_status({records.SPAM}), key=lambda r: r.created_at):
         submission, _ = records.decode_payload(record.payload)
-        preview = " ".join(submission.message.split())[:60]
+        text = submission.message or " ".join(v for _, values in submission.fields for v in values)
+        preview = " ".join(text.split())[:60]
+        sender = submission.email.normalized if submission.email else "(no reply address)"
         lines.append(
             f"{record.submission_id}  {record.created_at:%Y-%m-%d %H:%M}  "
-            f"{submission.email.normalized}  {preview}"
+            f"{submission.form_id}  {sender}  {preview}"
         )
     return lines
 
