@@ -10,7 +10,7 @@ LAMBDA_VENV313 := bench/.venv-lambda313
 PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: dev test lint typecheck cfn forms-check unit bench sam-validate screenshots clean
+.PHONY: dev test lint typecheck cfn checkov forms-check sam-build unit bench sam-validate screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "toiawase needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/toiawase dev $(if $(filter real,$(SES)),--real-ses,)
 
-## test: lint, type-check, validate the templates and run every test.
-test: lint typecheck cfn forms-check unit
+## test: lint, type-check, validate and policy-check the templates and the forms file, build the
+## artifact with `sam build` (when Python 3.13 is found) and run every test.
+test: lint typecheck cfn checkov forms-check sam-build unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,8 +35,26 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Informational rules (-c I) too: a new finding fails the build.
 cfn: $(STAMP)
-	$(BIN)/cfn-lint template.yaml $(wildcard infra/*.yaml)
+	$(BIN)/cfn-lint $(SAM_TEMPLATES) --include-checks I
+
+# Every suppression is in the template, next to the resource, with its reason (Metadata: checkov).
+checkov: $(STAMP)
+	$(BIN)/checkov --quiet --compact --skip-download --framework cloudformation $(addprefix -f ,$(SAM_TEMPLATES))
+
+## sam-build: the deployment artifact, as `sam deploy` ships it (BuildMethod: makefile →
+## functions/Makefile → infra/build_function.py), with Lambda's Python 3.13 first on PATH.
+sam-build: $(SAM_VENV)/bin/sam
+ifeq ($(PYTHON313),)
+	@echo "sam-build: SKIPPED - no Python 3.13 (Lambda's runtime) found, so no .pyc it could load; tests/integration/test_artifact.py builds with $(PYTHON) instead"
+else
+	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
+endif
+
+$(SAM_VENV)/bin/sam:
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
 
 ## forms-check: the forms file against forms.schema.json and the rules a schema cannot express.
 forms-check: $(STAMP)
@@ -53,8 +72,13 @@ screenshots: $(STAMP)
 
 ## bench: cold start vs its floor, warm latency, memory, artifact size, price per 1,000; one table,
 ## and bench/results/latest.json. Also measures Python 3.13 (Lambda's runtime) when PYTHON313 exists.
-bench: $(STAMP) $(LAMBDA_VENV)/.installed $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed)
+## It runs `sam build` (aws-sam-cli from .venv-sam, Python 3.13 first on PATH) and measures
+## .aws-sam/build/<Function> with the template's default configuration; without them, it says so.
+bench: $(STAMP) $(SAM_VENV)/bin/sam $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed,$(LAMBDA_VENV)/.installed)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+$(SAM_VENV)/bin/sam:
+	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
 
 $(LAMBDA_VENV)/.installed: bench/runtime-requirements.txt
 	test -x $(LAMBDA_VENV)/bin/python || $(PYTHON) -m venv $(LAMBDA_VENV)
@@ -69,8 +93,7 @@ $(LAMBDA_VENV313)/.installed: bench/runtime-requirements.txt
 ## sam-validate: `sam validate` and `sam validate --lint` from a separate tool virtualenv (aws-sam-cli pins its own boto3),
 ## for template.yaml and every infra/*.yaml (plain CloudFormation such as infra/identity.yaml needs no Transform).
 SAM_TEMPLATES := template.yaml $(wildcard infra/*.yaml)
-sam-validate:
-	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
+sam-validate: $(SAM_VENV)/bin/sam
 	set -e; for template in $(SAM_TEMPLATES); do \
 		$(SAM_VENV)/bin/sam validate --template $$template --region us-east-1; \
 		$(SAM_VENV)/bin/sam validate --template $$template --region us-east-1 --lint; \

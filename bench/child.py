@@ -52,8 +52,11 @@ FLOOR_RAW = (
 class _Raw:
     """The smallest object botocore's ``AWSResponse`` reads a body from."""
 
+    def __init__(self, body: bytes = STUB_BODY) -> None:
+        self.body = body
+
     def stream(self, **_: object) -> Iterator[bytes]:
-        yield STUB_BODY
+        yield self.body
 
 
 def stub_send_email(**_: object) -> AWSResponse:
@@ -62,6 +65,69 @@ def stub_send_email(**_: object) -> AWSResponse:
     from botocore.compat import HTTPHeaders
 
     return AWSResponse(SES_URL, 200, HTTPHeaders.from_dict(STUB_HEADERS), _Raw())
+
+
+# Every AWS call the function makes on its success path, answered as the service would answer
+# a first submission: counters at 1 (under every limit), conditional writes accepted.
+JSON_10 = {"content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "bench-stub"}
+CALLS: list[str] = []
+
+
+def _dynamodb_answer(operation: str, body: bytes) -> bytes:
+    if operation == "UpdateItem" and b"ADD hits" in body:
+        return b'{"Attributes":{"hits":{"N":"1"}}}'
+    if operation in ("PutItem", "UpdateItem", "GetItem", "DeleteItem"):
+        return b"{}"
+    raise RuntimeError(f"bench stub: no canned answer for dynamodb {operation}")
+
+
+def _sqs_answer(operation: str, body: bytes) -> bytes:
+    import hashlib
+
+    if operation != "SendMessage":
+        raise RuntimeError(f"bench stub: no canned answer for sqs {operation}")
+    text = json.loads(body)["MessageBody"]
+    digest = hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - SQS's checksum
+    return json.dumps({"MessageId": "bench-0001", "MD5OfMessageBody": digest}).encode()
+
+
+def stub_network(event_name: str = "", request: Any = None, **_: object) -> AWSResponse:  # noqa: ANN401
+    """``before-send`` for every client: count the call, answer it without a socket.
+
+    Registered among botocore's built-in handlers before anything creates a client, so every
+    client of every service gets it; parameter validation, serialisation, SigV4 signing and
+    response parsing all run as in Lambda. An operation without a canned answer raises: the
+    benchmark must never measure a silently different path.
+    """
+    from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
+
+    _event, service, operation = event_name.split(".", 2)
+    CALLS.append(f"{service}.{operation}")
+    url = str(getattr(request, "url", ""))
+    raw: object = getattr(request, "body", b"") or b""
+    if isinstance(raw, str):
+        body = raw.encode("utf-8")
+    elif isinstance(raw, bytes):
+        body = raw
+    else:
+        body = b""
+    if service == "sesv2" and operation == "SendEmail":
+        return AWSResponse(url, 200, HTTPHeaders.from_dict(STUB_HEADERS), _Raw())
+    if service == "dynamodb":
+        answer = _dynamodb_answer(operation, body)
+    elif service == "sqs":
+        answer = _sqs_answer(operation, body)
+    else:
+        raise RuntimeError(f"bench stub: no canned answer for {service} {operation}")
+    return AWSResponse(url, 200, HTTPHeaders.from_dict(JSON_10), _Raw(answer))
+
+
+def install_network_stub() -> None:
+    """Put ``stub_network`` among botocore's built-in handlers (before any client exists)."""
+    import botocore.handlers
+
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-send", stub_network))
 
 
 class BenchContext:
@@ -98,22 +164,13 @@ def peak_rss_bytes() -> int:
 
 def run_floor() -> dict[str, Any]:
     t_init = time.perf_counter()
+    install_network_stub()
     import boto3
 
     client = boto3.client("sesv2")
     t_ready = time.perf_counter()
-    # botocore-stubs types handlers as returning None; a before-send handler's return value is
-    # what botocore uses instead of the HTTP response.
-    client.meta.events.register(
-        "before-send.sesv2.SendEmail",
-        stub_send_email,  # type: ignore[arg-type]
-    )
     t_invoke = time.perf_counter()
-    response = client.send_email(
-        FromEmailAddress="forms@example.com",
-        Destination={"ToAddresses": ["owner@example.com"]},
-        Content={"Raw": {"Data": FLOOR_RAW}},
-    )
+    response = floor_send(client)
     t_done = time.perf_counter()
     return {
         "t_init": t_init,
@@ -121,31 +178,18 @@ def run_floor() -> dict[str, Any]:
         "t_invoke": t_invoke,
         "t_done": t_done,
         "status": 200 if response["MessageId"] else 0,
+        "calls": list(CALLS),
     }
 
 
-def _is_sesv2_client(value: object) -> bool:
-    model = getattr(getattr(value, "meta", None), "service_model", None)
-    return getattr(model, "service_name", None) == "sesv2"
-
-
-def install_stub(module: ModuleType) -> str:
-    """Stub SendEmail on the handler's SES client; say how.
-
-    The handler's module-scope ``ses_client`` (or any SES v2 client among its globals) gets the
-    hook. A handler that creates its client lazily gets it through botocore's built-in handlers,
-    which every session created afterwards registers.
-    """
-    client = getattr(module, "ses_client", None)
-    if not _is_sesv2_client(client):
-        client = next((v for v in vars(module).values() if _is_sesv2_client(v)), None)
-    if client is not None:
-        client.meta.events.register("before-send.sesv2.SendEmail", stub_send_email)
-        return "module client"
-    import botocore.handlers
-
-    botocore.handlers.BUILTIN_HANDLERS.append(("before-send.sesv2.SendEmail", stub_send_email))
-    return "botocore built-in handlers"
+def floor_send(client: Any) -> dict[str, Any]:  # noqa: ANN401 - a botocore client
+    """The floor's request: one SendEmail of a tiny raw message."""
+    response: dict[str, Any] = client.send_email(
+        FromEmailAddress="forms@example.com",
+        Destination={"ToAddresses": ["owner@example.com"]},
+        Content={"Raw": {"Data": FLOOR_RAW}},
+    )
+    return response
 
 
 def _load_handler() -> ModuleType:
@@ -158,9 +202,9 @@ def run_handler(event_path: str) -> dict[str, Any]:
     with open(event_path, encoding="utf-8") as source:
         event = json.load(source)
     t_init = time.perf_counter()
+    install_network_stub()
     module = _load_handler()
     t_ready = time.perf_counter()
-    stubbed = install_stub(module)
     context = BenchContext("bench-cold")
     t_invoke = time.perf_counter()
     result = module.lambda_handler(event, context)
@@ -171,35 +215,49 @@ def run_handler(event_path: str) -> dict[str, Any]:
         "t_invoke": t_invoke,
         "t_done": t_done,
         "status": result["statusCode"],
-        "stubbed": stubbed,
+        "calls": list(CALLS),
     }
 
 
 def run_warm(events_path: str, requests: int) -> dict[str, Any]:
+    """Each event ``requests`` times, each request followed by one floor call (interleaved, so
+    a busy neighbour slows both alike); then where the time goes."""
     # Powertools' Logger and the EMF metrics write to stdout, as in Lambda; point fd 1 at the
     # null device before they bind to it, so the terminal is not the bottleneck.
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     with open(events_path, encoding="utf-8") as source:
         events: dict[str, dict[str, Any]] = json.load(source)
+    install_network_stub()
     module = _load_handler()
-    install_stub(module)
     handler = module.lambda_handler
     context = BenchContext("bench-warm")
     handler(next(iter(events.values())), context)  # the cold request, not counted
+    import boto3
+
+    floor_client = boto3.client("sesv2")
+    floor_send(floor_client)
     clock = time.perf_counter_ns
     kinds: dict[str, Any] = {}
+    floor_ns: list[int] = []
     for kind, event in events.items():
         statuses: set[int] = set()
         for _ in range(min(50, requests)):  # settle caches (lru, regex, botocore) per kind
             statuses.add(handler(event, context)["statusCode"])
+            floor_send(floor_client)
         samples: list[int] = []
+        calls: list[str] = []
         for _ in range(requests):
+            before = len(CALLS)
             started = clock()
             result = handler(event, context)
             samples.append(clock() - started)
+            calls = CALLS[before:]
             statuses.add(result["statusCode"])
-        kinds[kind] = {"ns": samples, "statuses": sorted(statuses)}
+            started = clock()
+            floor_send(floor_client)
+            floor_ns.append(clock() - started)
+        kinds[kind] = {"ns": samples, "statuses": sorted(statuses), "calls": calls}
     parts = _attribute(module, handler, context, next(iter(events.values())), requests)
     stub_ns: list[int] = []
     for _ in range(max(requests, 100)):
@@ -207,7 +265,12 @@ def run_warm(events_path: str, requests: int) -> dict[str, Any]:
         stub_send_email().content  # noqa: B018  (the stub's whole cost: build and read)
         stub_ns.append(clock() - started)
     stub_ns.sort()
-    return {"kinds": kinds, "stub_ns_p50": stub_ns[len(stub_ns) // 2], "parts_ns_p50": parts}
+    return {
+        "kinds": kinds,
+        "floor_ns": floor_ns,
+        "stub_ns_p50": stub_ns[len(stub_ns) // 2],
+        "parts_ns_p50": parts,
+    }
 
 
 def _attribute(
@@ -217,13 +280,18 @@ def _attribute(
     event: dict[str, Any],
     requests: int,
 ) -> dict[str, int]:
-    """Where a warm request's time goes: composing the message, and the SES call.
+    """Where a warm request's time goes: the AWS calls (inside botocore, each one
+    serialised, signed, "sent" and parsed) and everything else, which is the project's own
+    work (parse, validate, screen, compose, log, metrics) plus the Powertools wrappers.
 
     Separate from the timed loop (the wrappers cost a little). Looks the pieces up by name
-    (``toiawase.core.submit.compose``, ``sender.send``) and skips any that is not there, so a
-    refactoring of the handler makes this silent, never wrong.
+    (``toiawase.core.submit.compose``, ``BaseClient._make_api_call``) and skips any that is not
+    there, so a refactoring makes this silent, never wrong.
     """
+    from botocore.client import BaseClient
+
     clock = time.perf_counter_ns
+    inside: list[int] = [0]
     samples: dict[str, list[int]] = {}
 
     def timed(name: str, function: Callable[..., object]) -> Callable[..., object]:
@@ -236,14 +304,29 @@ def _attribute(
 
         return wrapper
 
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counted(self: Any, operation: str, params: Any) -> Any:  # noqa: ANN401
+        started = clock()
+        try:
+            return original(self, operation, params)
+        finally:
+            inside[0] += clock() - started
+
     service = sys.modules.get("toiawase.core.submit")
-    sender = getattr(module, "sender", None)
     if service is not None and hasattr(service, "compose"):
         service.compose = timed("compose", service.compose)  # type: ignore[attr-defined]
-    if sender is not None and hasattr(sender, "send"):
-        sender.send = timed("ses_send", sender.send)
-    for _ in range(min(300, requests)):
-        handler(event, context)
+    BaseClient._make_api_call = counted  # type: ignore[attr-defined]
+    try:
+        for _ in range(min(300, requests)):
+            inside[0] = 0
+            started = clock()
+            handler(event, context)
+            total = clock() - started
+            samples.setdefault("aws_calls", []).append(inside[0])
+            samples.setdefault("own_work", []).append(total - inside[0])
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
     return {name: sorted(values)[len(values) // 2] for name, values in samples.items()}
 
 

@@ -44,8 +44,19 @@ CONTRACT = {
 }
 
 
-def lambda_environment(code_root: Path, memory_mb: int, *, tracing: bool = False) -> dict[str, str]:
-    """The variables of a child process that imports the function from ``code_root``."""
+def lambda_environment(
+    code_root: Path,
+    memory_mb: int,
+    *,
+    tracing: bool = False,
+    function_env: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The variables of a child process that imports the function from ``code_root``.
+
+    ``function_env`` is the function's own environment as template.yaml resolves it
+    (``bench.template_env``); without it, the contract's variables only (the lightest
+    configuration).
+    """
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108  (a fallback, never written)
@@ -80,6 +91,8 @@ def lambda_environment(code_root: Path, memory_mb: int, *, tracing: bool = False
         "POWERTOOLS_LOG_LEVEL": "INFO",
         **CONTRACT,
     }
+    if function_env is not None:
+        env.update(function_env)
     if tracing:
         env["TOIAWASE_TRACER"] = "enabled"
     return env

@@ -271,25 +271,37 @@ def percentile(sorted_values: list[int], fraction: float) -> float:
 def measure_warm(
     interpreter: Interpreter, events_path: Path, env: dict[str, str], requests: int
 ) -> dict[str, Any]:
-    """Per-request time over ``requests`` invocations of each event in one process."""
+    """Per-request time over ``requests`` invocations of each event in one process, each
+    followed by one call of the floor (one stubbed SendEmail) in the same process."""
     _, result, _ = run_child(interpreter, "warm", events_path, env, extra=[str(requests)])
+    floor_samples = sorted(int(ns) for ns in result["floor_ns"])
+    floor_p50 = percentile(floor_samples, 0.50)
     kinds: dict[str, Any] = {}
     for kind, data in result["kinds"].items():
         samples = sorted(int(ns) for ns in data["ns"])
+        p50, p99 = percentile(samples, 0.50), percentile(samples, 0.99)
         kinds[kind] = {
             "requests": len(samples),
-            "p50_ms": round(percentile(samples, 0.50) / 1e6, 3),
-            "p99_ms": round(percentile(samples, 0.99) / 1e6, 3),
+            "p50_ms": round(p50 / 1e6, 3),
+            "p99_ms": round(p99 / 1e6, 3),
             "mean_ms": round(statistics.fmean(samples) / 1e6, 3),
+            "p50_ratio": round(p50 / floor_p50, 2),
+            "p99_ratio": round(p99 / floor_p50, 2),
             "statuses": data["statuses"],
+            "aws_calls": data["calls"],
         }
+    parts = {name: round(int(ns) / 1e6, 3) for name, ns in result["parts_ns_p50"].items()}
     return {
         "python": result["python"],
+        "floor": {
+            "requests": len(floor_samples),
+            "p50_ms": round(floor_p50 / 1e6, 3),
+            "p99_ms": round(percentile(floor_samples, 0.99) / 1e6, 3),
+        },
         "kinds": kinds,
         "stub_us_p50": round(int(result["stub_ns_p50"]) / 1000, 2),
-        "parts_ms_p50": {
-            name: round(int(ns) / 1e6, 3) for name, ns in result["parts_ns_p50"].items()
-        },
+        "parts_ms_p50": parts,
+        "own_work_ratio": round(parts.get("own_work", 0.0) * 1e6 / floor_p50, 2),
         "peak_rss_mb": round(int(result["peak_rss_bytes"]) / 2**20, 1),
     }
 

@@ -78,19 +78,25 @@ def lambda_ms(init_ms: float, invoke_ms: float, memory_mb: int) -> float:
     return init_ms + invoke_ms * max(1.0, LAMBDA_FULL_VCPU_MB / memory_mb)
 
 
-def per_thousand(duration_ms: float, memory_mb: int, *, store: bool) -> dict[str, float]:
-    """Cost lines for 1,000 submissions that each take ``duration_ms`` (USD)."""
+def per_thousand(
+    duration_ms: float,
+    memory_mb: int,
+    *,
+    store: bool,
+    dynamodb_writes: int = DYNAMODB_WRITES_PER_SUBMISSION,
+) -> dict[str, float]:
+    """Cost lines for 1,000 submissions that each take ``duration_ms`` (USD).
+
+    ``dynamodb_writes`` is the number of DynamoDB writes per submission (the bench counts them:
+    rate-limit counters, idempotency record, store record and their updates).
+    """
     lines = {
         "http_api": 1000 * HTTP_API_PER_MILLION_USD / 1e6,
         "lambda_requests": 1000 * LAMBDA_REQUEST_PER_MILLION_USD / 1e6,
         "lambda_duration": 1000 * lambda_duration_usd(duration_ms, memory_mb),
         "ses": SES_PER_THOUSAND_USD,
         "dynamodb": (
-            1000
-            * DYNAMODB_WRITES_PER_SUBMISSION
-            * DYNAMODB_WRU_PER_WRITE
-            * DYNAMODB_WRU_PER_MILLION_USD
-            / 1e6
+            1000 * dynamodb_writes * DYNAMODB_WRU_PER_WRITE * DYNAMODB_WRU_PER_MILLION_USD / 1e6
             if store
             else 0.0
         ),
@@ -107,7 +113,12 @@ FORMULA = (
 
 
 def price_report(
-    warm_invoke_ms: float, cold_init_ms: float, cold_invoke_ms: float, memory_mb: int
+    warm_invoke_ms: float,
+    cold_init_ms: float,
+    cold_invoke_ms: float,
+    memory_mb: int,
+    *,
+    dynamodb_writes: int = DYNAMODB_WRITES_PER_SUBMISSION,
 ) -> dict[str, Any]:
     """Self-hosted cost per 1,000 submissions (warm and all-cold), and the hosted plans.
 
@@ -118,9 +129,13 @@ def price_report(
     cold_ms = lambda_ms(cold_init_ms, cold_invoke_ms, memory_mb)
     scenarios = {
         "warm": per_thousand(warm_ms, memory_mb, store=False),
-        "warm_with_store": per_thousand(warm_ms, memory_mb, store=True),
+        "warm_with_store": per_thousand(
+            warm_ms, memory_mb, store=True, dynamodb_writes=dynamodb_writes
+        ),
         "cold": per_thousand(cold_ms, memory_mb, store=False),
-        "cold_with_store": per_thousand(cold_ms, memory_mb, store=True),
+        "cold_with_store": per_thousand(
+            cold_ms, memory_mb, store=True, dynamodb_writes=dynamodb_writes
+        ),
     }
     formula = FORMULA.format(
         http=HTTP_API_PER_MILLION_USD,
@@ -128,7 +143,7 @@ def price_report(
         gb=memory_mb / 1024,
         gbs=LAMBDA_ARM_GB_SECOND_USD,
         ses=SES_PER_THOUSAND_USD,
-        writes=DYNAMODB_WRITES_PER_SUBMISSION,
+        writes=dynamodb_writes,
         wru=DYNAMODB_WRU_PER_WRITE,
         ddb=DYNAMODB_WRU_PER_MILLION_USD,
         vcpu=LAMBDA_FULL_VCPU_MB,
@@ -158,10 +173,75 @@ def price_report(
         "measured_cold_init_ms": cold_init_ms,
         "measured_cold_invoke_ms": cold_invoke_ms,
         "formula": formula,
+        "dynamodb_writes_per_submission": dynamodb_writes,
+        "at_scale": at_scale(warm_ms, memory_mb, dynamodb_writes),
         "per_1000_usd": {k: {n: round(v, 6) for n, v in s.items()} for k, s in scenarios.items()},
         "hosted_plans": hosted,
         "hosted_note": (
             "list prices recorded from the vendors' pricing pages, not re-fetched from this "
             "machine: recheck at the URLs"
+        ),
+    }
+
+
+# https://aws.amazon.com/sqs/pricing/ - standard queue requests, after the free tier
+# (a 64 KB chunk of payload is one request).
+SQS_PER_MILLION_USD = 0.40
+# https://aws.amazon.com/s3/pricing/ - S3 Standard, us-east-1: PUT/POST per 1,000 requests,
+# GET per 1,000, storage per GB-month (first 50 TB).
+S3_PUT_PER_THOUSAND_USD = 0.005
+S3_GET_PER_THOUSAND_USD = 0.0004
+S3_GB_MONTH_USD = 0.023
+# Files (off by default): the scenario priced is one 1 MB file per submission, uploaded once,
+# read once by the owner, kept 30 days (RetentionDays' default).
+FILE_MB = 1.0
+SCALES = (1_000, 100_000, 10_000_000)
+
+
+def s3_per_thousand() -> float:
+    storage = 1000 * FILE_MB / 1024 * S3_GB_MONTH_USD  # 30 days = one month of storage
+    return S3_PUT_PER_THOUSAND_USD + S3_GET_PER_THOUSAND_USD + storage
+
+
+def sqs_per_message(receives: float) -> float:
+    """One queued submission: SendMessage, then per receive ReceiveMessage (batched, counted
+    as one request each here, which over-counts), ChangeMessageVisibility or DeleteMessage."""
+    return (1 + 2 * receives) * SQS_PER_MILLION_USD / 1e6
+
+
+def at_scale(warm_ms: float, memory_mb: int, dynamodb_writes: int) -> dict[str, Any]:
+    """Per month at 1,000 / 100,000 / 10 million submissions, line by line (USD), with the
+    hosted plans that would cover the volume. Warm duration (the as-deployed figure); SQS
+    only for queued submissions (none when SES keeps up), files priced separately."""
+    lines = per_thousand(warm_ms, memory_mb, store=True, dynamodb_writes=dynamodb_writes)
+    rows = []
+    for month in SCALES:
+        factor = month / 1000
+        row = {
+            "submissions_per_month": month,
+            "lambda": round(factor * (lines["lambda_requests"] + lines["lambda_duration"]), 4),
+            "http_api": round(factor * lines["http_api"], 4),
+            "dynamodb": round(factor * lines["dynamodb"], 4),
+            "ses": round(factor * lines["ses"], 4),
+            "sqs": 0.0,
+            "total": round(factor * lines["total"], 4),
+            "s3_files_if_on": round(factor * s3_per_thousand(), 4),
+            "hosted": [
+                {
+                    "service": plan.service,
+                    "plan": plan.plan,
+                    "usd_per_month": plan.usd_per_month,
+                }
+                for plan in HOSTED_PLANS
+                if plan.submissions_per_month >= month
+            ],
+        }
+        rows.append(row)
+    return {
+        "per_1000_usd": round(lines["total"], 4),
+        "rows": rows,
+        "assumptions": (
+            f"warm {warm_ms:.1f} ms billed at {memory_mb} MB; {dynamodb_writes} DynamoDB writes "
+            "of 1 WRU; free tiers ignored; files: one 1 MB file per submission kept 30 days"
         ),
     }

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-COLD_RATIO_MAX = 1.15
-WARM_P50_MAX_MS = 1.0
-WARM_P99_MAX_MS = 3.0
+# Issue 15's targets, as deployed with the template's defaults, on Python 3.13.
+COLD_RATIO_MAX = 1.15  # x the floor's cold start (stretch 1.10)
+COLD_RATIO_STRETCH = 1.10
+WARM_P50_MAX_RATIO = 4.0  # x the floor's warm SendEmail (stretch 3)
+WARM_P50_STRETCH = 3.0
+WARM_P99_MAX_RATIO = 6.0
+AWS_CALLS_MAX = 3  # sequential AWS calls on the success path
 PEAK_RSS_MAX_MB = 80.0  # MiB, as Lambda counts memory
 ARTIFACT_MAX_BYTES = 1024 * 1024  # 1 MiB
 
@@ -50,6 +54,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value:.2f}x"
     if unit == "ms":
         return f"{value:.2f} ms"
+    if unit == "":
+        return f"{value:g}"
     return f"{value:.1f} {unit}"
 
 
@@ -58,8 +64,11 @@ def targets(results: dict[str, Any]) -> list[Target]:
     for label, cold in results["cold"]["interpreters"].items():
         found.append(Target(f"cold/floor ({label})", cold["ratio"], COLD_RATIO_MAX, "x"))
     for kind, warm in results["warm"]["kinds"].items():
-        found.append(Target(f"warm {kind} p50", warm["p50_ms"], WARM_P50_MAX_MS, "ms"))
-        found.append(Target(f"warm {kind} p99", warm["p99_ms"], WARM_P99_MAX_MS, "ms"))
+        found.append(Target(f"warm {kind} p50/floor", warm["p50_ratio"], WARM_P50_MAX_RATIO, "x"))
+        found.append(Target(f"warm {kind} p99/floor", warm["p99_ratio"], WARM_P99_MAX_RATIO, "x"))
+    found.append(
+        Target("AWS calls per submission", results["calls"]["per_submission"], AWS_CALLS_MAX, "")
+    )
     for label, cold in results["cold"]["interpreters"].items():
         found.append(
             Target(f"peak RSS, cold ({label})", cold["cold"]["peak_rss_mb"], PEAK_RSS_MAX_MB, "MiB")
@@ -92,10 +101,24 @@ def render(results: dict[str, Any]) -> str:
         shown = (
             f"<= {limit / 1024:,.0f} KiB"
             if target["unit"] == "bytes"
+            else f"<= {limit:g}{target['unit']}"
+            if target["unit"] in ("x", "")
             else f"<= {limit:g} {target['unit']}"
         )
         return shown, target["verdict"]
 
+    build = results["size"]
+    add(
+        "config",
+        "deployed (template defaults): "
+        + (", ".join(results["configurations"]["deployed"]["features"]) or "nothing optional"),
+        "",
+    )
+    add("config", "lightest: the contract's variables only, every optional feature off", "")
+    if build["sam_build"]:
+        add("config", f"artifact: {build['command']} (.aws-sam/build/<Function>)", "")
+    else:
+        add("config", f"artifact: NOT sam build - {build['reason']}", "")
     cold = results["cold"]
     for label, data in cold["interpreters"].items():
         floor, handler = data["floor"], data["cold"]
@@ -106,21 +129,24 @@ def render(results: dict[str, Any]) -> str:
         )
         add(
             "cold",
-            f"cold, {label}: handler, 1 JP form post (median of {handler['runs']})",
+            f"cold, {label}, deployed: handler, 1 JP form post (median of {handler['runs']})",
             f"{handler['median_ms']:.1f} ms",
         )
         add(
             "cold",
             f"  cold = start-up {handler['median_startup_ms']:.0f} + INIT "
-            f"{handler['median_init_ms']:.0f} + first invoke {handler['median_invoke_ms']:.1f} ms "
-            f"(+ stub set-up)",
+            f"{handler['median_init_ms']:.0f} + first invoke {handler['median_invoke_ms']:.1f} ms",
             "",
         )
+        stretch = " (stretch 1.10x met)" if data["ratio"] <= COLD_RATIO_STRETCH else ""
+        shown, verdict = check(f"cold/floor ({label})")
         add(
             "cold",
-            f"cold / floor, {label}, as deployed (Tracer off)",
+            f"cold / floor, {label}, deployed ({handler['median_ms']:.0f} / "
+            f"{floor['median_ms']:.0f} ms)",
             f"{data['ratio']:.2f}x",
-            *check(f"cold/floor ({label})"),
+            shown,
+            verdict + stretch,
         )
         busy = " (busy machine: rerun)" if floor["spread"] > 0.15 else ""
         add(
@@ -130,10 +156,17 @@ def render(results: dict[str, Any]) -> str:
             f"{floor['spread']:.0%}{busy}",
             "",
         )
+        light = data.get("cold_lightest")
+        if light:
+            add(
+                "cold",
+                f"cold / floor, {label}, lightest ({light['median_ms']:.0f} ms, info)",
+                f"{light['ratio']:.2f}x",
+            )
         if "cold_traced" in data:
             add(
                 "cold",
-                f"cold / floor, {label}, PowertoolsTracer=enabled (info)",
+                f"cold / floor, {label}, deployed + PowertoolsTracer=enabled (info)",
                 f"{data['ratio_traced']:.2f}x",
             )
     groups = cold.get("import_self_ms_by_group", {})
@@ -141,20 +174,113 @@ def render(results: dict[str, Any]) -> str:
         shown = ", ".join(f"{_short(group)} {ms:.0f}" for group, ms in list(groups.items())[:6])
         add("cold", f"  import self time, ms (-X importtime, 1 run): {shown}", "")
     warm = results["warm"]
+    floor_ms = warm["floor"]["p50_ms"]
+    add(
+        "warm",
+        f"floor: 1 SendEmail through botocore, p50 ({warm['floor']['requests']:,}, interleaved)",
+        f"{floor_ms:.3f} ms",
+    )
     for kind, data in warm["kinds"].items():
         status = "/".join(str(s) for s in data["statuses"])
+        stretch = " (stretch 3x met)" if data["p50_ratio"] <= WARM_P50_STRETCH else ""
+        shown, verdict = check(f"warm {kind} p50/floor")
         add(
             "warm",
-            f"{kind} p50 ({data['requests']:,} requests, {status}, {warm['label']})",
-            f"{data['p50_ms']:.3f} ms",
-            *check(f"warm {kind} p50"),
+            f"{kind} p50 / floor ({data['p50_ms']:.3f} ms; {data['requests']:,} requests, "
+            f"{status}, {warm['label']}, deployed)",
+            f"{data['p50_ratio']:.2f}x",
+            shown,
+            verdict + stretch,
         )
-        add("warm", f"{kind} p99", f"{data['p99_ms']:.3f} ms", *check(f"warm {kind} p99"))
+        add(
+            "warm",
+            f"{kind} p99 / floor ({data['p99_ms']:.3f} ms)",
+            f"{data['p99_ratio']:.2f}x",
+            *check(f"warm {kind} p99/floor"),
+        )
     parts = warm.get("parts_ms_p50", {})
-    if parts:
-        shown = ", ".join(f"{name} {ms:.2f} ms" for name, ms in parts.items())
-        add("warm", f"  urlencoded request, p50 of its parts: {shown}", "")
+    if "own_work" in parts:
+        add(
+            "warm",
+            f"project's own work (parse, validate, screen, compose, log; all outside AWS calls) "
+            f"p50 / floor ({parts['own_work']:.3f} ms)",
+            f"{warm['own_work_ratio']:.2f}x",
+        )
+        add(
+            "warm",
+            f"  inside the AWS SDK (serialise, sign, parse; stubbed socket): "
+            f"{parts.get('aws_calls', 0.0):.3f} ms; compose {parts.get('compose', 0.0):.3f} ms",
+            "",
+        )
+    light = results.get("warm_lightest")
+    if light:
+        data = light["kinds"]["urlencoded"]
+        add(
+            "warm",
+            f"urlencoded p50 / floor, lightest ({data['p50_ms']:.3f} ms, info)",
+            f"{data['p50_ratio']:.2f}x",
+        )
     add("warm", "stub cost per SendEmail (p50, included above)", f"{warm['stub_us_p50']:.1f} us")
+    found = results["calls"]
+    shown_ops = ", ".join(f"{n} {op}" for op, n in found["by_operation"].items())
+    add(
+        "calls",
+        f"sequential AWS calls per submission, deployed: {shown_ops}",
+        str(found["per_submission"]),
+        *check("AWS calls per submission"),
+    )
+    add("calls", "AWS calls per submission, lightest (info)", str(found["lightest_per_submission"]))
+    add(
+        "calls",
+        "modelled latency of a submission in AWS (local p50 + per-call costs)",
+        f"{found['modelled_latency_ms']:.0f} ms",
+    )
+    add("calls", f"  {found['source']}", "")
+    load = results.get("load")
+    if load:
+        answers = ", ".join(f"{n} x {code}" for code, n in load["answers"].items())
+        wave = load["scenario"]
+        add(
+            "load",
+            f"{wave['submissions']:,} posts in {wave['over_seconds']:.0f} s, "
+            f"SES {load['scenario']['ses_per_second']}/s: answers {answers}",
+            "all true" if load["true_answers"] else "NOT all true",
+        )
+        add(
+            "load",
+            f"sent {load['sent_total']:,}; sent twice {load['sent_twice']}, never sent "
+            f"{load['never_sent']}, dead-lettered {load['dead_lettered']}",
+            "ok"
+            if not (load["sent_twice"] or load["never_sent"] or load["dead_lettered"])
+            else "LOST/DOUBLED",
+        )
+        add(
+            "load",
+            f"queue drained (last send after the first post), "
+            f"{load['consumer']['workers']} workers x batch {load['consumer']['batch_size']}",
+            f"{load['drain_seconds']:.0f} s",
+        )
+        add("load", "peak queue depth", f"{load['peak_queue_depth']:,}")
+        add(
+            "load",
+            "send attempts per queued message (mean; incl. the request's)",
+            f"{load['retries_per_queued_message']:.2f}",
+        )
+        add(
+            "load",
+            f"visitor latency p50 / p99 (SES throttles {load['ses_throttles']:,}, "
+            "botocore retries on the request path)",
+            f"{load['visitor_latency_ms']['p50']:.0f} / {load['visitor_latency_ms']['p99']:.0f} ms",
+        )
+        add("load", "cost of the wave (per 1,000)", _usd(load["cost_per_1000_usd"]))
+        refuse = load["defaults_would_refuse"]
+        add(
+            "load",
+            f"  with the template's default limits: stage throttle 429s "
+            f"{refuse['stage_throttled']:,}, form_minute 429s {refuse['form_minute_limited']:,}, "
+            f"accepted {refuse['would_be_accepted']:,}",
+            "",
+        )
     for label, data in cold["interpreters"].items():
         add(
             "memory",

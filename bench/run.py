@@ -21,14 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import measure, price, report, size
+from bench import calls, load, measure, price, report, sam, size, template_env
 from bench.lambda_env import lambda_environment
 from bench.samples import events
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "bench" / "results" / "latest.json"
 DEFAULT_BUILD = REPO / "build" / "bench"
-LAMBDA_VENVS = (REPO / "bench" / ".venv-lambda", REPO / "bench" / ".venv-lambda313")
+# Python 3.13 (Lambda's runtime) first: the targets are set on it.
+LAMBDA_VENVS = (REPO / "bench" / ".venv-lambda313", REPO / "bench" / ".venv-lambda")
+SUBMIT = "SubmitFunction"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--size-method", choices=("pip", "installed"), default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD)
+    parser.add_argument("--no-sam", action="store_true", help="do not run sam build (emulate)")
+    parser.add_argument(
+        "--no-load", dest="load", action="store_false", help="skip the simulated SES-rate load"
+    )
     args = parser.parse_args(argv)
     if args.tiny:
         args.runs, args.requests = 1, 1
@@ -64,7 +70,7 @@ def interpreters(chosen: list[Path] | None, tiny: bool) -> list[measure.Interpre
         found = [
             venv / "bin" / "python" for venv in LAMBDA_VENVS if (venv / "bin" / "python").exists()
         ]
-        paths = found or [measure.this_python()]
+        paths = found[:1] or [measure.this_python()]
     result = []
     for path in paths:
         version = measure.python_version(path)
@@ -92,31 +98,66 @@ def machine() -> dict[str, Any]:
     }
 
 
+def build(args: argparse.Namespace, functions: list[size.FunctionSpec]) -> dict[str, Any]:
+    """Size every function's artifact; from ``sam build`` when it runs, else emulated (said)."""
+    submit = next(f for f in functions if f.logical_id == SUBMIT)
+    if args.tiny:
+        built = sam.SamBuild(None, "tiny mode: sam build not run (emulated, figures mean nothing)")
+    elif args.no_sam:
+        built = sam.SamBuild(None, "--no-sam given: sam build not run")
+    else:
+        built = sam.sam_build(REPO, submit.runtime)
+    roots = {f.logical_id: built.function_root(f.logical_id) for f in functions}
+    if built.build_dir is not None and all(roots.values()):
+        sizes = size.measure_built(
+            {k: v for k, v in roots.items() if v is not None}, functions, args.build_dir
+        )
+        return {"sam_build": True, "command": built.command, "reason": "", "functions": sizes}
+    reason = built.reason or "sam build left no directory for every function"
+    sizes = size.measure_sizes(REPO, args.build_dir, functions, method=args.size_method)
+    for info in sizes.values():
+        info["method"] = f"emulated sam build ({info['method']})"
+    return {"sam_build": False, "command": "", "reason": reason, "functions": sizes}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = datetime.now(tz=UTC)
     functions, _ = size.read_template(REPO / "template.yaml")
-    submit = next(f for f in functions if f.handler == "toiawase.handlers.submit.lambda_handler")
+    submit = next(f for f in functions if f.logical_id == SUBMIT)
     memory_mb = submit.memory_mb
+    template = template_env.load_template(REPO / "template.yaml")
+    deployed_vars = template_env.function_environment(template, SUBMIT)
+    lightest_vars = template_env.lightest(deployed_vars)
     results: dict[str, Any] = {
-        "schema": 1,
+        "schema": 2,
         "mode": "tiny" if args.tiny else "full",
         "generated_at": started.strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
+        "configurations": {
+            "deployed": {
+                "features": template_env.features(deployed_vars),
+                "environment": deployed_vars,
+            },
+            "lightest": {
+                "features": template_env.features(lightest_vars),
+                "environment": lightest_vars,
+            },
+        },
     }
 
     # size first: the measured processes import the function from the built artifact
-    sizes = size.measure_sizes(REPO, args.build_dir, functions, method=args.size_method)
+    built = build(args, functions)
     results["size"] = {
-        "functions": sizes,
+        **built,
         "excluded": "boto3/botocore (runtime), Powertools and the X-Ray SDK (layer)",
     }
-    code_root = Path(sizes[submit.logical_id]["code_root"])
+    code_root = Path(built["functions"][SUBMIT]["code_root"])
 
     pythons = interpreters(args.python, args.tiny)
-    # As deployed by default (PowertoolsTracer=disabled), and with the Tracer switched on.
-    deployed = lambda_environment(code_root, memory_mb, tracing=False)
-    traced = lambda_environment(code_root, memory_mb, tracing=True)
+    deployed = lambda_environment(code_root, memory_mb, function_env=deployed_vars)
+    lightest = lambda_environment(code_root, memory_mb, function_env=lightest_vars)
+    traced = lambda_environment(code_root, memory_mb, function_env=deployed_vars, tracing=True)
     with tempfile.TemporaryDirectory(prefix="toiawase-bench-") as scratch:
         samples = events()
         event_path = Path(scratch) / "event.json"
@@ -129,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
             variants += [
                 measure.ColdVariant(f"{py.label}|floor", py, "floor", deployed),
                 measure.ColdVariant(f"{py.label}|cold", py, "handler", deployed),
+                measure.ColdVariant(f"{py.label}|cold_lightest", py, "handler", lightest),
                 measure.ColdVariant(f"{py.label}|cold_traced", py, "handler", traced),
             ]
         series = measure.measure_cold(variants, event_path, args.runs, warmup=not args.tiny)
@@ -136,21 +178,21 @@ def main(argv: list[str] | None = None) -> int:
         for py in pythons:
             floor_series = series[f"{py.label}|floor"]
             floor = floor_series.summary()
-            handler = series[f"{py.label}|cold"].summary()
-            with_tracer = series[f"{py.label}|cold_traced"].summary()
-            cold[py.label] = {
-                "executable": str(py.executable),
-                "floor": floor,
-                "cold": handler,
-                "cold_traced": with_tracer,
-                # the target's figure: per-round ratios, robust to a busy machine
-                "ratio": round(measure.paired_ratio(series[f"{py.label}|cold"], floor_series), 3),
-                "ratio_of_medians": round(handler["median_ms"] / floor["median_ms"], 3),
-                "ratio_traced": round(
-                    measure.paired_ratio(series[f"{py.label}|cold_traced"], floor_series), 3
-                ),
-                "cpu_ratio": round(handler["median_cpu_ms"] / floor["median_cpu_ms"], 3),
-            }
+            entry: dict[str, Any] = {"executable": str(py.executable), "floor": floor}
+            for name in ("cold", "cold_lightest", "cold_traced"):
+                figures = series[f"{py.label}|{name}"].summary()
+                figures["ratio"] = round(
+                    measure.paired_ratio(series[f"{py.label}|{name}"], floor_series), 3
+                )
+                figures["ratio_of_medians"] = round(figures["median_ms"] / floor["median_ms"], 3)
+                figures["cpu_ratio"] = round(figures["median_cpu_ms"] / floor["median_cpu_ms"], 3)
+                entry[name] = figures
+            # the target's figure: per-round ratios, robust to a busy machine
+            entry["ratio"] = entry["cold"]["ratio"]
+            entry["ratio_of_medians"] = entry["cold"]["ratio_of_medians"]
+            entry["ratio_traced"] = entry["cold_traced"]["ratio"]
+            entry["cpu_ratio"] = entry["cold"]["cpu_ratio"]
+            cold[py.label] = entry
         primary = pythons[0]
         breakdown = measure.measure_import_breakdown(variants[1], event_path)
         results["cold"] = {
@@ -159,15 +201,36 @@ def main(argv: list[str] | None = None) -> int:
             "event": "urlencoded Japanese inquiry, browser Accept (answered 303)",
             "clock": "spawn to handler return: fork/exec, interpreter start-up, INIT, 1st invoke",
         }
-        warm = measure.measure_warm(primary, events_path, traced, args.requests)
+        warm = measure.measure_warm(primary, events_path, deployed, args.requests)
         warm["label"] = primary.label
         results["warm"] = warm
+        light = measure.measure_warm(primary, events_path, lightest, args.requests)
+        light["label"] = primary.label
+        results["warm_lightest"] = light
+
+    submission_calls = results["warm"]["kinds"]["urlencoded"]["aws_calls"]
+    own_ms = results["warm"]["parts_ms_p50"].get("own_work", 0.0)
+    aws_local_ms = results["warm"]["parts_ms_p50"].get("aws_calls", 0.0)
+    results["calls"] = {
+        "per_submission": len(submission_calls),
+        "sequence": submission_calls,
+        "by_operation": calls.by_operation(submission_calls),
+        "lightest_per_submission": len(
+            results["warm_lightest"]["kinds"]["urlencoded"]["aws_calls"]
+        ),
+        "per_call_ms": calls.PER_CALL_MS,
+        "source": calls.SOURCE,
+        "modelled_latency_ms": calls.modelled_latency_ms(own_ms + aws_local_ms, submission_calls),
+    }
+    if args.load:
+        results["load"] = load.simulate(load.Scenario()).as_dict()
 
     warm_ms = results["warm"]["kinds"]["urlencoded"]["p50_ms"]
     first = cold[primary.label]["cold"]
     invoke_ms = first["median_invoke_ms"]
+    writes = sum(1 for c in submission_calls if c.startswith("dynamodb."))
     results["price"] = price.price_report(
-        warm_ms, first["median_ms"] - invoke_ms, invoke_ms, memory_mb
+        warm_ms, first["median_ms"] - invoke_ms, invoke_ms, memory_mb, dynamodb_writes=writes
     )
     results["targets"] = [t.as_dict() for t in report.targets(results)]
     table = report.render(results)

@@ -221,6 +221,10 @@ def build_artifact(
                 method = "installed"  # no index reachable: fall back, and say so
         if method == "installed":
             _copy_installed(requirements, build_dir)
+    # The compiled forms file, where the build puts it (FORMS_FILE's default: forms.json).
+    from infra.build_function import compile_forms
+
+    compile_forms(build_dir, code_uri.resolve().parent)
     return build_dir, method
 
 
@@ -269,4 +273,20 @@ def measure_sizes(
             info["code_root"] = str(root)
             built[spec.code_uri] = info
         result[spec.logical_id] = {**built[spec.code_uri], "code_uri": spec.code_uri}
+    return result
+
+
+def measure_built(
+    function_roots: dict[str, Path], functions: list[FunctionSpec], zip_dir: Path
+) -> dict[str, Any]:
+    """Every function's artifact from a real ``sam build`` (``.aws-sam/build/<Function>``)."""
+    result: dict[str, Any] = {}
+    for spec in functions:
+        root = function_roots[spec.logical_id]
+        info = zip_artifact(root, zip_dir / f"{spec.logical_id}.zip")
+        info["method"] = "sam build"
+        info["code_root"] = str(root)
+        info["pyc_files"] = sum(1 for _ in root.rglob("*.pyc"))
+        info["py_files"] = sum(1 for _ in root.rglob("*.py"))
+        result[spec.logical_id] = {**info, "code_uri": spec.code_uri}
     return result

@@ -262,5 +262,8 @@ def test_dead_letter_after_max_attempts_then_redrive(durable):
     assert durable.sent_ids() == [body["id"]] and durable.queue_depth(durable.stack.dlq_url) == 0
 
 
-def test_backoff_grows_and_is_capped(durable):
-    assert [durable.retry.backoff_seconds(n) for n in (1, 2, 3, 10)] == [30, 60, 120, 900]
+def test_backoff_grows_is_capped_and_jittered(durable):
+    for receives, ceiling in ((1, 30), (2, 60), (3, 120), (10, 900)):
+        delays = {durable.retry.backoff_seconds(receives) for _ in range(200)}
+        assert all(ceiling // 2 <= d <= ceiling for d in delays), (receives, delays)
+        assert len(delays) > 5  # spread: messages throttled together do not return together

@@ -101,6 +101,7 @@ def test_it_is_plain_cloudformation_in_its_own_stack():
         "AWS::SES::ConfigurationSetEventDestination",
         "AWS::SNS::Topic",
         "AWS::SNS::TopicPolicy",
+        "AWS::KMS::Key",  # the event topic's key (issue 16: encrypted by default)
     }
 
 
@@ -142,8 +143,10 @@ def test_configuration_set_and_its_event_destination():
 def test_only_ses_for_this_configuration_set_may_publish_to_the_topic():
     policy = RESOURCES["EventTopicPolicy"]["Properties"]
     assert policy["Topics"] == [{"Ref": "EventTopic"}]
-    (statement,) = policy["PolicyDocument"]["Statement"]
-    assert statement["Effect"] == "Allow"
+    allow = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    deny = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert [d["Condition"] for d in deny] == [{"Bool": {"aws:SecureTransport": "false"}}]
+    (statement,) = allow
     assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     assert statement["Resource"] == {"Ref": "EventTopic"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.devserver import CLI, ROOT, DevServerProcess
+from toiawase.core import cors
 
 
 def local_env() -> dict[str, str]:
@@ -74,6 +76,44 @@ def test_dev_server_json_errors_and_cors(dev_server):
     assert (
         response.getheader("Access-Control-Allow-Origin") == f"http://localhost:{dev_server.port}"
     )
+
+
+def preflight(dev_server, path: str, origin: str, headers: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", dev_server.port, timeout=20)
+    connection.request(
+        "OPTIONS",
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": headers,
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    return response
+
+
+@pytest.mark.parametrize("path", ["/submit", "/submissions/abc", "/f/contact"])
+def test_dev_server_answers_preflights_as_api_gateway_from_the_template(dev_server, path):
+    """API Gateway answers OPTIONS itself from CorsConfiguration (== toiawase.core.cors, checked
+    in test_template); the dev server must too, so Idempotency-Key works here and in AWS."""
+    origin = f"http://localhost:{dev_server.port}"
+    response = preflight(dev_server, path, origin, "content-type,idempotency-key")
+    assert response.status == 204
+    got = {name.lower(): value for name, value in response.getheaders()}
+    assert got["access-control-allow-origin"] == origin
+    assert "idempotency-key" in got["access-control-allow-headers"].split(",")
+    assert set(got["access-control-allow-methods"].split(",")) == set(cors.ALLOW_METHODS)
+    assert got["access-control-max-age"] == str(cors.MAX_AGE_SECONDS)
+    expected = cors.preflight_headers(origin, [origin])
+    assert {k.lower(): v for k, v in expected.items()}.items() <= got.items()
+
+
+def test_dev_server_preflight_from_a_foreign_origin_has_no_cors_headers(dev_server):
+    response = preflight(dev_server, "/submit", "https://evil.example", "content-type")
+    assert response.status == 204
+    assert not [h for h, _ in response.getheaders() if h.lower().startswith("access-control")]
 
 
 def test_invoke_prints_the_response_and_the_email():

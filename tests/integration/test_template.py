@@ -91,6 +91,17 @@ def test_http_api_cors_is_the_allowed_origins_never_star_and_throttled():
     assert throttle["ThrottlingRateLimit"] and throttle["ThrottlingBurstLimit"]
 
 
+def test_http_api_cors_is_the_one_in_toiawase_core_cors():
+    """API Gateway answers preflights from this; the dev server and the function from cors.py."""
+    from toiawase.core import cors as source
+
+    cors = RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]
+    assert cors["AllowMethods"] == list(source.ALLOW_METHODS)
+    assert [h.lower() for h in cors["AllowHeaders"]] == list(source.ALLOW_HEADERS)
+    assert cors["MaxAge"] == source.MAX_AGE_SECONDS
+    assert "idempotency-key" in cors["AllowHeaders"] and "GET" in cors["AllowMethods"]
+
+
 def test_no_managed_or_sam_template_policies():
     for function in functions().values():
         for policy in function["Properties"].get("Policies", []):
@@ -168,8 +179,10 @@ def test_retry_queue_dead_letters_and_retry_function_reports_partial_failures():
     }
     assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "RetryMaxAttempts"}
     retry = RESOURCES["RetryFunction"]["Properties"]
-    event = retry["Events"]["Retry"]["Properties"]
-    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    trigger = RESOURCES["RetryQueueTrigger"]["Properties"]
+    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["RetryQueue", "Arn"]}
+    assert trigger["FunctionName"] == {"Ref": "RetryFunction"}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert "ReservedConcurrentExecutions" in retry
     assert queue["VisibilityTimeout"] >= 6 * retry["Timeout"]
 
@@ -217,14 +230,17 @@ def test_delivery_queue_dead_letters_and_alarms_and_never_allows_loopback():
     queue = RESOURCES["DeliveryQueue"]["Properties"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "DeliveryMaxAttempts"}
     alarm = RESOURCES["DeliveryDeadLetterAlarm"]["Properties"]
-    assert alarm["Dimensions"][0]["Value"] == {
+    (visible,) = [m for m in alarm["Metrics"] if "MetricStat" in m]
+    assert visible["MetricStat"]["Metric"]["Dimensions"][0]["Value"] == {
         "Fn::GetAtt": ["DeliveryDeadLetterQueue", "QueueName"]
     }
     assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
     deliver = RESOURCES["DeliverFunction"]["Properties"]
     assert deliver["Handler"] == "toiawase.handlers.deliver.lambda_handler"
-    assert deliver["Events"]["Deliver"]["Properties"]["FunctionResponseTypes"] == [
-        "ReportBatchItemFailures"
-    ]
+    assert "Events" not in deliver  # a SAM SQS event would attach SQS actions on "*"
+    trigger = RESOURCES["DeliveryQueueTrigger"]["Properties"]
+    assert trigger["FunctionName"] == {"Ref": "DeliverFunction"}
+    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert "WEBHOOK_ALLOW_LOOPBACK" not in json.dumps(TEMPLATE["Resources"])
     assert "WEBHOOK_ALLOW_LOOPBACK" not in json.dumps(TEMPLATE.get("Globals", {}))

@@ -17,6 +17,43 @@ from toiawase.core.config import Settings
 from toiawase.core.ports import Sender, SendFailed, SubmissionStore
 
 LEASE_SECONDS = 300
+BASE_BACKOFF_SECONDS = 30
+MAX_BACKOFF_SECONDS = 900  # SQS's visibility change we use at most (15 minutes)
+THROTTLED = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException"})
+
+
+def backoff_seconds(receive_count: int, random: Callable[[], float]) -> int:
+    """Seconds before a deferred message comes back: exponential, capped, with equal jitter.
+
+    The ceiling doubles per receive (30 s, 60 s, 120 s … 900 s); the delay is half the ceiling
+    plus a random share of the other half ("equal jitter", AWS Architecture Blog, *Exponential
+    Backoff And Jitter*). Without jitter, every message throttled in the same second comes back
+    in the same second and is throttled again; with it they spread over the window, and the
+    fixed half keeps a floor so a burst never hammers SES. ``random`` returns [0, 1).
+    """
+    ceiling = min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, receive_count - 1))
+    return max(1, int(ceiling / 2 + random() * ceiling / 2))
+
+
+class BatchGate:
+    """One retry invocation's courtesy to SES: after the first throttle, send nothing more.
+
+    The retry function receives a batch of messages; once SES has said "too many requests",
+    sending the rest of the batch now only earns more throttles (and more receives towards the
+    dead-letter queue). Every later record of the batch is deferred with its own backoff
+    instead, so the consumer never makes throttling worse.
+    """
+
+    def __init__(self) -> None:
+        self.throttled = False
+
+    def check(self) -> None:
+        if self.throttled:
+            raise RetryLater("deferred_after_throttle")
+
+    def observe(self, code: str) -> None:
+        if code in THROTTLED:
+            self.throttled = True
 
 
 class RetryLater(Exception):
@@ -41,12 +78,16 @@ def resend(
     store: SubmissionStore,
     sender: Sender,
     now: datetime,
+    gate: BatchGate | None = None,
 ) -> RetryResult:
-    """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient.
+    """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient
+    (or if ``gate`` says its batch was already throttled: then nothing is claimed or sent).
 
     ``settings`` may be a function of the submission's form id (``settings_for_form``): a
     submission is recomposed with its own form's configuration in force now.
     """
+    if gate is not None:
+        gate.check()
     record = store.get(submission_id)
     if record is None:
         return RetryResult("skipped", "missing")
@@ -60,6 +101,8 @@ def resend(
     try:
         message_id = sender.send(email)
     except SendFailed as exc:
+        if gate is not None:
+            gate.observe(exc.code)
         if exc.transient:
             store.mark(
                 submission_id,

@@ -70,7 +70,7 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
         form = None
         origins = tuple(dict.fromkeys(o for f in forms.forms for o in f.allowed_origins))
         settings = replace(base, allowed_origins=origins or base.allowed_origins)
-    cors = cors_headers(request, settings, allowed_method)
+    cors = cors_headers(request, settings)
     if request.method == "OPTIONS":
         return Outcome(HttpResponse(204, "", cors), "preflight")
     if request.method != allowed_method:
@@ -109,7 +109,7 @@ def _unknown_form(
     else:
         message = "There is no form with that name here. Check the form's action address."
     origins = tuple(dict.fromkeys(o for f in forms.forms for o in f.allowed_origins))
-    cors = cors_headers(request, replace(settings, allowed_origins=origins), "POST")
+    cors = cors_headers(request, replace(settings, allowed_origins=origins))
     response = _error(json_client, 404, "unknown_form", message)
     response.headers.update(cors)
     return Outcome(response, "rejected", "unknown_form")

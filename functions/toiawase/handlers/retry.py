@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,25 +28,26 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
+from toiawase.core import retry
 from toiawase.core.forms.resolve import settings_for_form
-from toiawase.core.retry import RetryLater, resend
 from toiawase.handlers import wiring
 from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
-BASE_BACKOFF_SECONDS = 30
-MAX_BACKOFF_SECONDS = 900
-
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 processor = BatchProcessor(event_type=EventType.SQS)
 sender = SesSender(aws.client("sesv2"))
+# One per invocation (reset in lambda_handler): after a throttle, the rest of the batch waits.
+_gate = retry.BatchGate()
+# Jitter only: not a secret, and a per-container seed is fine (SnapStart: re-seeded on restore).
+_jitter = random.Random()  # noqa: S311
 
 
 def backoff_seconds(receive_count: int) -> int:
-    """30 s, 60 s, 120 s … capped at 15 minutes (SQS's largest visibility change we use)."""
-    return int(min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2 ** max(0, receive_count - 1)))
+    """Jittered exponential backoff (``core.retry.backoff_seconds``)."""
+    return retry.backoff_seconds(receive_count, _jitter.random)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -56,14 +58,15 @@ def record_handler(record: SQSRecord) -> None:
         raise RuntimeError("SUBMISSIONS_TABLE is not set: the retry function needs the table")
     fields: dict[str, Any] = {"submission_id": submission_id}
     try:
-        result = resend(
+        result = retry.resend(
             submission_id,
             functools.partial(settings_for_form, os.environ),
             store,
             sender,
             datetime.now(tz=UTC),
+            _gate,
         )
-    except RetryLater as exc:
+    except retry.RetryLater as exc:
         receives = int(record.attributes.approximate_receive_count or 1)
         _delay(record.receipt_handle, backoff_seconds(receives))
         metrics.add_metric(name="RetryDeferred", unit=MetricUnit.Count, value=1)
@@ -103,6 +106,8 @@ def _delay(receipt_handle: str, seconds: int) -> None:
 @capture_lambda_handler(SERVICE)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """SQS event source entry point (``ReportBatchItemFailures``)."""
+    global _gate
+    _gate = retry.BatchGate()
     return dict(
         process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context

@@ -24,7 +24,7 @@ from toiawase.adapters.ses import SesSender
 from toiawase.core import answers
 from toiawase.core.errors import InputError
 from toiawase.core.service import Outcome, handle
-from toiawase.handlers import wiring
+from toiawase.handlers import snapstart, wiring
 from toiawase.handlers.http_event import request_from_event, result_from_response
 from toiawase.handlers.tracing import capture_lambda_handler
 
@@ -38,6 +38,8 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 # bounded retry (adapters.aws.REQUEST_PATH_CONFIG): the browser is waiting.
 ses_client = aws.client("sesv2")
 sender = SesSender(ses_client)
+# With SnapStart on, build the configured adapters before the snapshot (see handlers.snapstart).
+snapstart.register(lambda: wiring.dependencies(os.environ, sender))
 
 
 def _record(outcome: Outcome) -> None:

@@ -2,6 +2,8 @@
 
 Routes, in order:
 
+* ``OPTIONS`` (any path): the CORS preflight, answered here as API Gateway answers it in AWS
+  (``toiawase.core.cors``, the template's ``CorsConfiguration``): the function never sees one;
 * ``/_mail…`` (GET): the mail preview (``toiawase.local.preview``), loopback clients only;
 * GET or HEAD of a file of the static site (the example site by default): the file;
 * everything else: a real payload-2.0 event for the same Lambda handler that runs in AWS, so
@@ -14,6 +16,7 @@ terminal and shown in the preview.
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +24,9 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from toiawase.core import cors
+from toiawase.core.config import load_settings
+from toiawase.core.errors import ConfigError
 from toiawase.local import preview, site
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
@@ -164,9 +170,19 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self._send(200, data, headers)
         return True
 
+    def _preflight(self) -> None:
+        """204 with API Gateway's CORS headers, from the same settings as the function's."""
+        try:
+            origins: tuple[str, ...] = load_settings(os.environ).allowed_origins
+        except ConfigError:
+            origins = ()
+        self._send(204, b"", cors.preflight_headers(self.headers.get("origin"), origins))
+
     def _route(self) -> None:
         path = urlsplit(self.path).path
-        if path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
+        if self.command == "OPTIONS":
+            self._preflight()
+        elif path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
             self._preview(path)
         elif not self._static(path):
             self._forward()

@@ -38,6 +38,10 @@ def forms_for(env: Mapping[str, str], settings: Settings) -> FormsConfig:
     path = env.get(FORMS_FILE, "").strip()
     if not path:
         return FormsConfig(forms=(env_form(settings),), default_form=ENV_FORM_ID)
+    root = env.get("LAMBDA_TASK_ROOT", "").strip()
+    if root and not path.startswith("/"):
+        # The template names it inside the artifact (forms.json): Lambda unpacks that here.
+        path = f"{root.rstrip('/')}/{path}"
     return load_forms_file(path, settings)
 
 
