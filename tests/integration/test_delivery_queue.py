@@ -1,6 +1,9 @@
 """Deliveries through the queue and the consumer (moto SQS/DynamoDB/SES, real HTTP on
-127.0.0.1): a target down for ten attempts then up is delivered exactly once; the email went
-out before any delivery; a target down for good ends in the dead-letter queue; receipts."""
+127.0.0.1), each submission posted through the submit function's Lambda entry, which plans the
+deliveries in ``accept()``: one submission produces its form's deliveries; none for honeypot,
+rate-limited or refused ones; a target down for ten attempts then up is delivered exactly once;
+the email went out before any delivery; a target down for good ends in the dead-letter queue;
+a queue outage leaves the visitor's answer unchanged; receipts."""
 
 from __future__ import annotations
 
@@ -13,10 +16,8 @@ from standardwebhooks import Webhook
 
 from tests.integration.test_durability import Faults, call, ses_error, submit_event
 from tests.integration.webhook_receiver import receiver
-from toiawase.adapters.delivery_store import SqsDeliveryQueue
 from toiawase.core.config import load_settings
 from toiawase.core.forms.load import load_forms_file
-from toiawase.core.notify.delivery import plan_deliveries
 from toiawase.local.drain import drain_once
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -92,12 +93,13 @@ def drain(durable, handler, rounds=100):
     return total
 
 
-def plan(durable, form, sid):
-    notes: list[str] = []
-    count = plan_deliveries(
-        form, sid, SqsDeliveryQueue(durable.sqs, durable.stack.delivery_queue_url), notes
-    )
-    return count, notes
+def queued(durable):
+    """The delivery messages waiting, without consuming them."""
+    url = durable.stack.delivery_queue_url
+    got = durable.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+    ).get("Messages", [])
+    return sorted((json.loads(m["Body"])["target"], json.loads(m["Body"])["id"]) for m in got)
 
 
 def targets(durable, sid):
@@ -114,11 +116,11 @@ def test_down_ten_times_then_up_is_delivered_exactly_once(durable, notify):
     setup, deliver = notify
     flaky = Flaky({"/hook": 10})
     with receiver(flaky) as hook:
-        form = setup(hook.base)
+        setup(hook.base)
         sid = submit(durable)
-        # The owner's email went out on time: accepted by SES before any delivery was planned.
+        # The owner's email went out on time: accepted by SES before any delivery was made.
         assert durable.sent_ids() == [sid] and hook.received == []
-        assert plan(durable, form, sid) == (3, ["DeliveriesPlanned"])
+        assert durable.queue_depth(durable.stack.delivery_queue_url) == 3
         drain(durable, deliver.lambda_handler)
         received = list(hook.received)
     by_path = Counter(r.path for r in received)
@@ -142,9 +144,8 @@ def test_down_ten_times_then_up_is_delivered_exactly_once(durable, notify):
 def test_down_for_good_ends_in_the_dead_letter_queue_and_others_are_unaffected(durable, notify):
     setup, deliver = notify
     with receiver(Flaky({"/hook": 10**6})) as hook:
-        form = setup(hook.base)
+        setup(hook.base)
         sid = submit(durable)
-        plan(durable, form, sid)
         drain(durable, deliver.lambda_handler, rounds=200)
         paths = Counter(r.path for r in hook.received)
     assert paths["/hook"] == 12 and paths["/slack"] == 1 and paths["/discord"] == 1
@@ -158,14 +159,67 @@ def test_down_for_good_ends_in_the_dead_letter_queue_and_others_are_unaffected(d
     assert states["discord-1"]["status"] == "delivered"
 
 
-def test_queue_outage_never_fails_the_answer(durable, notify):
+def test_one_submission_through_the_lambda_entry_produces_every_delivery(durable, notify):
+    setup, deliver = notify
+    with receiver() as hook:
+        setup(hook.base, receipt=True)
+        sid = submit(durable)
+        assert queued(durable) == [
+            ("discord-1", sid),
+            ("receipt", sid),
+            ("slack-1", sid),
+            ("webhook-1", sid),
+        ]
+        with no_suppressions():
+            drain(durable, deliver.lambda_handler)
+        paths = Counter(r.path for r in hook.received)
+    assert paths == {"/hook": 1, "/slack": 1, "/discord": 1}
+    states = targets(durable, sid)
+    assert {name: state["status"] for name, state in states.items()} == {
+        "webhook-1": "delivered",
+        "slack-1": "delivered",
+        "discord-1": "delivered",
+        "receipt": "delivered",
+    }
+    accepted = durable.ses.accepted()
+    owners = [m for m in accepted if m["X-Toiawase-Submission-Id"] == sid]
+    autos = [m for m in accepted if m["Auto-Submitted"] == "auto-replied"]
+    assert len(owners) == 1 and len(autos) == 1 and len(accepted) == 2
+
+
+def test_no_deliveries_for_honeypot_rate_limited_or_refused_posts(durable, notify, monkeypatch):
     setup, _ = notify
     with receiver() as hook:
-        form = setup(hook.base)
-    sid = submit(durable)
-    with Faults(durable.sqs, "before-call.sqs.SendMessageBatch", ses_error("InternalError", 500)):
-        count, notes = plan(durable, form, sid)
-    assert count == 0 and notes == ["DeliveryQueueFailed"]
+        setup(hook.base, receipt=True)
+    spam = [("email", "bot@example.jp"), ("message", "buy"), ("_gotcha", "http://x")]
+    status, _, body = call(durable.api.lambda_handler, submit_event(spam))
+    assert status == 200 and durable.item(body["id"])["status"] == "spam"
+    status, _, body = call(
+        durable.api.lambda_handler, submit_event([("email", "not an address"), ("message", "x")])
+    )
+    assert status == 422
+    monkeypatch.setenv("RATE_LIMITS", "client_minute=1,client_day=0,form_minute=0,form_day=0")
+    first = submit(durable)
+    status, _, body = call(durable.api.lambda_handler, submit_event())
+    assert status == 429 and body["error"] == "rate_limited"
+    # Only the one accepted submission planned anything.
+    assert {sid for _, sid in queued(durable)} == {first}
+    assert len(queued(durable)) == 4
+
+
+def test_queue_outage_never_changes_the_answer(durable, notify):
+    from toiawase.adapters import aws
+
+    setup, _ = notify
+    with receiver() as hook:
+        setup(hook.base, receipt=True)
+    outage = ses_error("InternalError", 500)
+    with Faults(aws.client("sqs"), "before-call.sqs.SendMessageBatch", outage):
+        status, _, body = call(durable.api.lambda_handler, submit_event())
+    assert (status, body["status"]) == (200, "sent")
+    assert durable.sent_ids() == [body["id"]]  # the email went out
+    assert durable.queue_depth(durable.stack.delivery_queue_url) == 0
+    assert targets(durable, body["id"]) == {}  # shown as pending by `toiawase deliveries`
 
 
 def _suppression(found: set[str]):
@@ -187,22 +241,28 @@ def _suppression(found: set[str]):
     return hook
 
 
+def no_suppressions():
+    """moto has no GetSuppressedDestination: answer "not on the list" for every address."""
+    from toiawase.handlers import notify_wiring
+
+    client = notify_wiring.delivery_deps(__import__("os").environ).suppressions._client  # type: ignore[union-attr]
+    return Faults(client, "before-call.sesv2.GetSuppressedDestination", _suppression(set()))
+
+
 def test_receipt_once_per_address_per_day_and_never_to_suppressed(durable, notify, monkeypatch):
     setup, deliver = notify
     from toiawase.handlers import notify_wiring
 
     with receiver() as hook:
-        form = setup(hook.base, receipt=True)
+        setup(hook.base, receipt=True)
         deps = notify_wiring.delivery_deps(__import__("os").environ)
         client = deps.suppressions._client  # type: ignore[union-attr]
         suppressed: set[str] = set()
         with Faults(client, "before-call.sesv2.GetSuppressedDestination", _suppression(suppressed)):
             first = submit(durable)
-            plan(durable, form, first)
             drain(durable, deliver.lambda_handler)
             second = submit(durable, "もう一つ")  # the same address, the same day
             assert second != first
-            plan(durable, form, second)
             drain(durable, deliver.lambda_handler)
     messages = durable.ses.accepted()
     receipts = [m for m in messages if m["Auto-Submitted"] == "auto-replied"]
@@ -221,7 +281,6 @@ def test_receipt_once_per_address_per_day_and_never_to_suppressed(durable, notif
     with Faults(client, "before-call.sesv2.GetSuppressedDestination", _suppression(suppressed)):
         fields = [("email", "hanako@example.jp"), ("message", "x")]
         _status, _, answer = call(durable.api.lambda_handler, submit_event(fields))
-        plan(durable, form, answer["id"])
         drain(durable, deliver.lambda_handler)
     state = targets(durable, answer["id"])["receipt"]
     assert (state["status"], state["error"]) == ("skipped", "suppressed")

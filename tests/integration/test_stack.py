@@ -79,7 +79,7 @@ def emitted_metric_names() -> set[str]:
     """
     functions = ROOT / "functions" / "toiawase"
     names: set[str] = set()
-    for path in [*(functions / "handlers").glob("*.py"), *(functions / "core").glob("*.py")]:
+    for path in [*(functions / "handlers").glob("*.py"), *(functions / "core").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -95,7 +95,7 @@ def emitted_metric_names() -> set[str]:
                 names.update(str(v) for v in keyword)
             elif attr == "_count_with_reason" and literal:
                 names.update({str(literal[0]), str(literal[0]) + "ByReason"})
-            elif attr == "append" and literal and path.parent.name == "core":
+            elif attr == "append" and literal and "core" in path.parts:
                 target = func.value if isinstance(func, ast.Attribute) else None
                 if isinstance(target, ast.Name) and target.id == "notes":
                     names.add(str(literal[0]))
@@ -232,6 +232,7 @@ def test_every_custom_metric_an_alarm_watches_is_one_the_code_emits():
         ("HeldAlarm", "SubmissionHeld"),
         ("StorageAlarm", "StoreFailed"),
         ("StorageAlarm", "QueueFailed"),
+        ("StorageAlarm", "DeliveryQueueFailed"),
     ],
 )
 def test_custom_metric_alarms_fire_on_one_occurrence_and_not_without(alarm: str, metric: str):
@@ -513,11 +514,12 @@ def worst_ses_call_seconds() -> float:
 
 
 def _trigger_of(stack: dict[str, Any], function: str) -> dict[str, Any]:
-    (mapping,) = [
+    mappings: list[dict[str, Any]] = [
         m
         for m in resources(stack, "AWS::Lambda::EventSourceMapping").values()
         if m["Properties"]["FunctionName"] == {"Ref": function}
     ]
+    (mapping,) = mappings
     return mapping
 
 

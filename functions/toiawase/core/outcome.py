@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from toiawase.core.http import HttpResponse
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     CaptchaVerifier,
     Deduplicator,
@@ -27,6 +28,9 @@ class Dependencies:
     dedupe: Deduplicator | None = None
     limiter: RateLimiter | None = None
     captcha: CaptchaVerifier | None = None
+    # The notify targets' queue (webhook, Slack, Discord, receipt); written after the email's
+    # fate is known, never waited on by the visitor's answer.
+    deliveries: DeliveryQueue | None = None
     # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
     imitate_send: Callable[[], None] | None = None
 

@@ -134,16 +134,8 @@ def address_hash_key(env: Mapping[str, str]) -> bytes:
     return _hash_key(env).encode("utf-8")
 
 
-@cache
-def _queue(url: str) -> DeliveryQueue:
-    from toiawase.adapters.delivery_store import SqsDeliveryQueue
-
-    return SqsDeliveryQueue(aws.client("sqs"), url)
-
-
 def delivery_queue(env: Mapping[str, str]) -> DeliveryQueue | None:
-    url = env.get(DELIVERY_QUEUE_URL, "").strip()
-    return _queue(url) if url else None
+    return wiring.deliveries(env)
 
 
 def delay(env: Mapping[str, str], receipt_handle: str, seconds: int) -> None:

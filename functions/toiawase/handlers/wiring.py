@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     Alerts,
     CaptchaVerifier,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 SUBMISSIONS_TABLE = "SUBMISSIONS_TABLE"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 RETRY_QUEUE_URL = "RETRY_QUEUE_URL"
+DELIVERY_QUEUE_URL = "DELIVERY_QUEUE_URL"
 ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN"
 RETENTION_DAYS = "RETENTION_DAYS"
 RATE_LIMIT_TABLE = "RATE_LIMIT_TABLE"
@@ -57,6 +59,13 @@ def _queue(url: str) -> RetryQueue:
     from toiawase.adapters.sqs_queue import SqsQueue
 
     return SqsQueue(aws.client("sqs"), url)
+
+
+@cache
+def _deliveries(url: str) -> DeliveryQueue:
+    from toiawase.adapters.delivery_store import SqsDeliveryQueue
+
+    return SqsDeliveryQueue(aws.client("sqs"), url)
 
 
 @cache
@@ -123,6 +132,12 @@ def queue(env: Mapping[str, str]) -> RetryQueue | None:
     return _queue(url) if url else None
 
 
+def deliveries(env: Mapping[str, str]) -> DeliveryQueue | None:
+    """The notify targets' queue (``DELIVERY_QUEUE_URL``); None when not configured."""
+    url = env.get(DELIVERY_QUEUE_URL, "").strip()
+    return _deliveries(url) if url else None
+
+
 def dedupe(env: Mapping[str, str]) -> PowertoolsDeduplicator | None:
     table = env.get(IDEMPOTENCY_TABLE, "").strip()
     return _dedupe(table) if table else None
@@ -149,6 +164,7 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         dedupe=dedupe(env),
         limiter=limiter(env),
         captcha=captcha(env),
+        deliveries=deliveries(env),
         imitate_send=getattr(sender, "imitate_send", None),
     )
 
