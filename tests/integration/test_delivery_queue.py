@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -19,6 +20,7 @@ from tests.integration.webhook_receiver import receiver
 from toiawase.core.config import load_settings
 from toiawase.core.forms.load import load_forms_file
 from toiawase.local.drain import drain_once
+from toiawase.local.events import LocalContext
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
@@ -296,3 +298,73 @@ def submit_event_fields():
     from tests.integration.test_durability import VALID
 
     return [(k, v) for k, v in VALID if k != "email"]
+
+
+def _receipt_event(sid: str, event_type: str, address: str, **extra: Any) -> dict[str, Any]:
+    from tests.integration.test_feedback import ses_event
+
+    event = ses_event(event_type, sid, **extra)
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message["mail"]["tags"]["kind"] = ["receipt"]
+    message["mail"]["destination"] = [address]
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    return event
+
+
+def test_a_bounced_receipt_blocks_the_address_and_leaves_the_submission_alone(durable, notify):
+    from tests.integration.test_feedback import BOUNCE, DELIVERY
+
+    setup, deliver = notify
+    address = "taro@example.jp"
+    with receiver() as hook:
+        setup(hook.base, receipt=True)
+        first = submit(durable)
+        with no_suppressions():
+            drain(durable, deliver.lambda_handler)
+        receipt_call = [
+            c for c in durable.ses.calls if c["Destination"]["ToAddresses"] == [address]
+        ]
+        # The receipt is tagged apart from the owner's mail; the owner's carries no kind tag.
+        assert {"Name": "kind", "Value": "receipt"} in receipt_call[0]["EmailTags"]
+        owner_call = [c for c in durable.ses.calls if c["Destination"]["ToAddresses"] != [address]]
+        assert all(t["Name"] != "kind" for t in owner_call[0]["EmailTags"])
+        delivered = durable.feedback.lambda_handler(
+            _receipt_event(first, "Delivery", address, **DELIVERY), LocalContext()
+        )
+        assert delivered == {"results": ["noted"]}
+        bounce = {"bounce": {**BOUNCE["bounce"], "bouncedRecipients": [{"emailAddress": address}]}}
+        result = durable.feedback.lambda_handler(
+            _receipt_event(first, "Bounce", address, **bounce), LocalContext()
+        )
+        assert result == {"results": ["receipt_blocked"]}
+        # The owner's email was sent: the receipt's bounce does not make the submission bounced.
+        assert durable.item(first)["status"] == "sent"
+        # The counters table holds the HMAC, never the address.
+        items = durable.dynamodb.scan(TableName=durable.stack.rate_limit_table)["Items"]
+        assert any(i["id"]["S"].startswith("bounced#") for i in items)
+        assert address not in json.dumps(items)
+        # A later submission from that address: the bounce list refuses it before any other
+        # rule (before "already today").
+        second = submit(durable, "またお願いします")
+        with no_suppressions():
+            drain(durable, deliver.lambda_handler)
+    assert targets(durable, second)["receipt"]["error"] == "bounced_before"
+    assert len([c for c in durable.ses.calls if c["Destination"]["ToAddresses"] == [address]]) == 1
+
+
+def test_a_retried_receipt_takes_one_daily_slot(durable, notify):
+    from toiawase.adapters.delivery_store import DynamoReceiptLedger
+
+    setup, _ = notify
+    with receiver() as hook:
+        setup(hook.base)
+    ledger = DynamoReceiptLedger(durable.dynamodb, durable.stack.rate_limit_table)
+    assert ledger.take_slot("default", "2026-12-01", 2, "sid-a")
+    assert ledger.take_slot("default", "2026-12-01", 2, "sid-a")  # a retry: the same slot
+    assert ledger.take_slot("default", "2026-12-01", 2, "sid-b")
+    assert not ledger.take_slot("default", "2026-12-01", 2, "sid-c")  # the cap: two
+    assert ledger.take_slot("default", "2026-12-01", 2, "sid-b")  # a retry past the cap
+    item = durable.dynamodb.get_item(
+        TableName=durable.stack.rate_limit_table, Key={"id": {"S": "receiptcap#default#2026-12-01"}}
+    )["Item"]
+    assert item["count"]["N"] == "2"

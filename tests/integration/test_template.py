@@ -211,7 +211,12 @@ def test_status_route_and_least_privilege_per_function():
     assert {a for s in feedback for a in _list(s["Action"])} == {
         "dynamodb:UpdateItem",
         "sns:Publish",
+        "dynamodb:PutItem",  # a bounced receipt's address (HMAC) on the bounce list
+        "secretsmanager:GetSecretValue",  # the key of that HMAC
     }
+    by_sid = {s["Sid"]: s for s in feedback}
+    assert by_sid["BlockReceiptAddresses"]["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}
+    assert by_sid["AddressHashKey"]["Resource"] == {"Ref": "AddressHashKey"}
 
 
 def test_captcha_secret_access_is_scoped_and_only_when_configured():

@@ -150,27 +150,42 @@ class DynamoReceiptLedger:
             raise LedgerUnavailable(type(exc).__name__) from exc
         return True
 
-    def take_slot(self, form_id: str, day: str, cap: int) -> bool:
+    def take_slot(self, form_id: str, day: str, cap: int, submission_id: str) -> bool:
+        """One conditional update: count the slot and remember which submission holds it, so a
+        retried receipt (the first attempt took its slot, then SES failed) takes no second."""
+        key = {"id": {"S": f"receiptcap#{form_id}#{day}"}}
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key={"id": {"S": f"receiptcap#{form_id}#{day}"}},
-                UpdateExpression="ADD #c :one SET expires_at = :exp",
-                ConditionExpression="attribute_not_exists(#c) OR #c < :cap",
-                ExpressionAttributeNames={"#c": "count"},
+                Key=key,
+                UpdateExpression="ADD #c :one, #s :sids SET expires_at = :exp",
+                ConditionExpression=(
+                    "(attribute_not_exists(#c) OR #c < :cap) AND NOT contains(#s, :sid)"
+                ),
+                ExpressionAttributeNames={"#c": "count", "#s": "sids"},
                 ExpressionAttributeValues={
                     ":one": {"N": "1"},
+                    ":sids": {"SS": [submission_id]},
+                    ":sid": {"S": submission_id},
                     ":cap": {"N": str(cap)},
                     ":exp": {"N": self._expires(2)},
                 },
             )
         except ClientError as exc:
-            if _code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise LedgerUnavailable(_code(exc)) from exc
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise LedgerUnavailable(_code(exc)) from exc
+            # The cap is reached, or this submission holds a slot already (a retry: go on).
+            return submission_id in self._slot_holders(key)
         except BotoCoreError as exc:
             raise LedgerUnavailable(type(exc).__name__) from exc
         return True
+
+    def _slot_holders(self, key: dict[str, Any]) -> set[str]:
+        try:
+            item = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True)
+        except (ClientError, BotoCoreError) as exc:
+            raise LedgerUnavailable(type(exc).__name__) from exc
+        return set(item.get("Item", {}).get("sids", {}).get("SS", []))
 
     def has_bounced(self, address_key: str) -> bool:
         try:

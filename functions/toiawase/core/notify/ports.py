@@ -106,8 +106,9 @@ class ReceiptLedger(Protocol):
         """Record a receipt to ``address_key`` today; False when one went (for another
         submission) already."""
 
-    def take_slot(self, form_id: str, day: str, cap: int) -> bool:
-        """Count one receipt for the form today; False when ``cap`` is reached."""
+    def take_slot(self, form_id: str, day: str, cap: int, submission_id: str) -> bool:
+        """Count one receipt for the form today; False when ``cap`` is reached. A retry for
+        the same submission takes no second slot (True again)."""
 
     def has_bounced(self, address_key: str) -> bool: ...
 

@@ -111,6 +111,7 @@ def compose_receipt(
         feedback_address=settings.feedback_address,
         configuration_set=settings.configuration_set,
         raw=raw,
+        kind=RECEIPT_TAG,
     )
 
 
@@ -144,6 +145,6 @@ def receipt_decision(
     day = now.astimezone(UTC).strftime("%Y-%m-%d")
     if not ledger.first_today(form.id, hashed, day, submission_id):
         return ReceiptDecision(False, "already_today")
-    if not ledger.take_slot(form.id, day, daily_cap):
+    if not ledger.take_slot(form.id, day, daily_cap, submission_id):
         return ReceiptDecision(False, "daily_cap")
     return ReceiptDecision(True, "ok")
