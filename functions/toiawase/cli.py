@@ -1,5 +1,6 @@
 """The ``toiawase`` command: ``dev`` (local endpoint, site, mail preview), ``invoke`` (run a
-sample event), ``redrive`` (send held submissions again) and ``doctor`` (check that mail from a
+sample event), ``redrive`` (send held submissions again, or ``--target`` one notify target),
+``deliveries`` (each notify target's state) and ``doctor`` (check that mail from a
 domain through SES will arrive)."""
 
 from __future__ import annotations
@@ -80,8 +81,93 @@ def _resources(args: argparse.Namespace) -> tuple[str | None, str | None, str | 
     return table, queue_url, dlq_url
 
 
+def _delivery_resources(args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
+    """The submissions table, delivery queue and delivery dead-letter queue: from the flags,
+    else the stack's outputs (``--stack``), else the environment."""
+    import os
+
+    import boto3
+
+    from toiawase.ops.redrive import stack_outputs
+
+    table = args.table
+    queue_url = args.delivery_queue_url
+    dlq_url = args.delivery_dlq_url
+    if args.stack:
+        outputs = stack_outputs(boto3.client("cloudformation"), args.stack)
+        table = table or outputs.get("SubmissionsTableName")
+        queue_url = queue_url or outputs.get("DeliveryQueueUrl")
+        dlq_url = dlq_url or outputs.get("DeliveryDeadLetterQueueUrl")
+    table = table or os.environ.get("SUBMISSIONS_TABLE")
+    queue_url = queue_url or os.environ.get("DELIVERY_QUEUE_URL")
+    dlq_url = dlq_url or os.environ.get("DELIVERY_DLQ_URL")
+    return table, queue_url, dlq_url
+
+
+def _deliveries(args: argparse.Namespace) -> int:
+    import boto3
+
+    from toiawase.adapters.delivery_store import DynamoTargetStates
+    from toiawase.ops.deliveries import describe_deliveries
+
+    table, _, _ = _delivery_resources(args)
+    if not table:
+        print("toiawase deliveries: name the stack (--stack) or --table", file=sys.stderr)
+        return 2
+    states = DynamoTargetStates(boto3.client("dynamodb"), table)
+    form = None
+    if args.forms:
+        from toiawase.core.forms.load import load_forms_file
+        from toiawase.forms.check import placeholder_settings
+
+        record, _ = states.load(args.id)
+        config = load_forms_file(args.forms, placeholder_settings())
+        form = config.get(record.form_id or "default") if record is not None else None
+    lines = describe_deliveries(states, args.id, form)
+    if lines is None:
+        print(f"toiawase deliveries: no submission {args.id}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def _redrive_target(args: argparse.Namespace) -> int:
+    import boto3
+
+    from toiawase.adapters.delivery_store import DynamoTargetStates
+    from toiawase.ops.deliveries import redrive_target
+
+    table, queue_url, dlq_url = _delivery_resources(args)
+    if not table or not queue_url:
+        print(
+            "toiawase redrive --target: name the stack (--stack) or --table and "
+            "--delivery-queue-url",
+            file=sys.stderr,
+        )
+        return 2
+    report = redrive_target(
+        boto3.client("sqs"),
+        queue_url,
+        dlq_url,
+        DynamoTargetStates(boto3.client("dynamodb"), table),
+        args.target,
+        args.id,
+    )
+    print(
+        f"moved {report.moved_from_dlq} {args.target} delivery(ies) from the dead-letter queue; "
+        f"queued {report.queued} more"
+    )
+    return 0
+
+
 def _redrive(args: argparse.Namespace) -> int:
     import boto3
+
+    if args.target:
+        return _redrive_target(args)
+    if args.id:
+        print("toiawase redrive: --id goes with --target", file=sys.stderr)
+        return 2
 
     from toiawase.adapters.dynamo_store import DynamoStore
     from toiawase.adapters.sqs_queue import SqsQueue
@@ -158,6 +244,15 @@ def _stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dlq-url", help="dead-letter queue URL (default: $RETRY_DLQ_URL)")
 
 
+def _delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--delivery-queue-url", help="delivery queue URL (default: $DELIVERY_QUEUE_URL)"
+    )
+    parser.add_argument(
+        "--delivery-dlq-url", help="delivery dead-letter queue URL (default: $DELIVERY_DLQ_URL)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toiawase", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -189,7 +284,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also resend submissions stuck in 'received' (SES may have accepted them already)",
     )
+    redrive.add_argument(
+        "--target",
+        help="redeliver one notify target (webhook-1, slack-1, receipt ...) instead of emails",
+    )
+    redrive.add_argument("--id", help="with --target: only this submission's delivery")
+    _delivery_arguments(redrive)
     redrive.set_defaults(func=_redrive)
+    deliveries = commands.add_parser(
+        "deliveries", help="each notify target's state for one submission (never its content)"
+    )
+    deliveries.add_argument("id", help="the submission id")
+    deliveries.add_argument(
+        "--forms", help="the compiled forms file (forms.json): also lists targets not tried yet"
+    )
+    _stack_arguments(deliveries)
+    _delivery_arguments(deliveries)
+    deliveries.set_defaults(func=_deliveries)
     spam = commands.add_parser(
         "spam", help="list what the honeypot kept, or release a false positive for sending"
     )

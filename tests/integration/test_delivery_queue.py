@@ -368,3 +368,37 @@ def test_a_retried_receipt_takes_one_daily_slot(durable, notify):
         TableName=durable.stack.rate_limit_table, Key={"id": {"S": "receiptcap#default#2026-12-01"}}
     )["Item"]
     assert item["count"]["N"] == "2"
+
+
+def test_cli_shows_each_target_and_redrives_one_target_after_a_fix(durable, notify, capsys):
+    from toiawase.cli import main
+
+    setup, deliver = notify
+    down = Flaky({"/hook": 10**6, "/slack": 10**6})
+    with receiver(down) as hook:
+        setup(hook.base)
+        sid = submit(durable)
+        drain(durable, deliver.lambda_handler, rounds=300)
+        capsys.readouterr()
+        assert main(["deliveries", sid]) == 0
+        shown = capsys.readouterr().out
+        assert "webhook-1      dead" in shown and "http 503" in shown
+        assert "discord-1      delivered" in shown and "slack-1        dead" in shown
+        assert "taro" not in shown and "127.0.0.1" not in shown  # no content, no URL
+        assert durable.queue_depth(durable.stack.delivery_dlq_url) == 2
+        down.failures["/hook"] = 0  # the receiver is fixed; Slack is still down
+        assert main(["redrive", "--target", "webhook-1"]) == 0
+        assert "moved 1 webhook-1" in capsys.readouterr().out
+        drain(durable, deliver.lambda_handler)
+        hooks = [r for r in hook.received if r.path == "/hook"]
+    assert targets(durable, sid)["webhook-1"]["status"] == "delivered"
+    assert Webhook(SECRET).verify(hooks[-1].body, hooks[-1].headers)["data"]["submission_id"] == sid
+    # The other dead target was left in the dead-letter queue, untouched.
+    assert durable.queue_depth(durable.stack.delivery_dlq_url) == 1
+    assert targets(durable, sid)["slack-1"]["status"] == "dead"
+    # Redriving a delivered target by id queues it, and the consumer does not post it again.
+    assert main(["redrive", "--target", "webhook-1", "--id", sid]) == 0
+    assert "queued 1 more" in capsys.readouterr().out
+    drain(durable, deliver.lambda_handler)
+    assert len(hooks) == len([r for r in hook.received if r.path == "/hook"])
+    assert main(["deliveries", "nope"]) == 1
