@@ -12,6 +12,8 @@ WARM_P50_MAX_RATIO = 4.0  # x the floor's warm SendEmail (stretch 3)
 WARM_P50_STRETCH = 3.0
 WARM_P99_MAX_RATIO = 6.0
 AWS_CALLS_MAX = 3  # sequential AWS calls on the success path
+# Red-team finding 3: no header may cost more than a whole normal request (core only).
+HEADER_RATIO_MAX = 1.0
 PEAK_RSS_MAX_MB = 80.0  # MiB, as Lambda counts memory
 ARTIFACT_MAX_BYTES = 1024 * 1024  # 1 MiB
 
@@ -75,6 +77,16 @@ def targets(results: dict[str, Any]) -> list[Target]:
         )
     for function, size in results["size"]["functions"].items():
         found.append(Target(f"artifact {function}", size["zip_bytes"], ARTIFACT_MAX_BYTES, "bytes"))
+    headers = results.get("headers")
+    if headers:
+        found.append(
+            Target(
+                "worst header / normal request",
+                headers["worst_ratio_to_normal"],
+                HEADER_RATIO_MAX,
+                "x",
+            )
+        )
     return found
 
 
@@ -236,6 +248,19 @@ def render(results: dict[str, Any]) -> str:
         f"{found['modelled_latency_ms']:.0f} ms",
     )
     add("calls", f"  {found['source']}", "")
+    headers = results.get("headers")
+    if headers:
+        add(
+            "headers",
+            f"worst hostile header per KB ({headers['worst']} chars), core only",
+            f"{headers['worst_us_per_kb']:.0f} us/KB",
+        )
+        add(
+            "headers",
+            f"worst hostile header / a normal request ({headers['normal_us']:.0f} us)",
+            f"{headers['worst_ratio_to_normal']:.2f}x",
+            *check("worst header / normal request"),
+        )
     load = results.get("load")
     if load:
         answers = ", ".join(f"{n} x {code}" for code, n in load["answers"].items())

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import calls, load, measure, price, report, sam, size, template_env
+from bench import calls, headers, load, measure, price, report, sam, size, template_env
 from bench.lambda_env import lambda_environment
 from bench.samples import events
 
@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.load:
         results["load"] = load.simulate(load.Scenario()).as_dict()
+    results["headers"] = headers.measure(runs=5 if args.tiny else 200)
 
     warm_ms = results["warm"]["kinds"]["urlencoded"]["p50_ms"]
     first = cold[primary.label]["cold"]

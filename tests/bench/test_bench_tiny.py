@@ -178,3 +178,12 @@ def test_a_miss_says_by_how_much():
     assert report.Target("artifact X", 512 * 1024, 1024 * 1024, "bytes").verdict() == (
         "pass (512 KiB spare)"
     )
+
+
+def test_the_worst_header_is_measured_against_a_normal_request(tiny):
+    headers = tiny["headers"]
+    assert headers["normal_us"] > 0 and len(headers["headers"]) == 14
+    worst = headers["headers"][headers["worst"]]
+    assert worst["us"] == max(row["us"] for row in headers["headers"].values())
+    assert headers["worst_ratio_to_normal"] == worst["ratio_to_normal"]
+    assert "worst hostile header per KB" in tiny["table"]
