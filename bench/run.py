@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import calls, headers, load, measure, price, report, sam, size, template_env
+from bench import forms as forms_bench
 from bench.lambda_env import lambda_environment
 from bench.samples import events
 
@@ -207,6 +208,17 @@ def main(argv: list[str] | None = None) -> int:
         light = measure.measure_warm(primary, events_path, lightest, args.requests)
         light["label"] = primary.label
         results["warm_lightest"] = light
+        # The forms file: 0, 1, 10, 100 forms (bench/forms.py), on the first interpreter.
+        results["forms"] = forms_bench.measure_forms(
+            primary,
+            deployed,
+            event_path,
+            events_path,
+            Path(scratch),
+            args.runs,
+            max(1, args.requests // 4),
+            warmup=not args.tiny,
+        )
 
     submission_calls = results["warm"]["kinds"]["urlencoded"]["aws_calls"]
     own_ms = results["warm"]["parts_ms_p50"].get("own_work", 0.0)
@@ -234,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         warm_ms, first["median_ms"] - invoke_ms, invoke_ms, memory_mb, dynamodb_writes=writes
     )
     results["targets"] = [t.as_dict() for t in report.targets(results)]
-    table = report.render(results)
+    table = report.render(results) + "\n" + forms_bench.render(results["forms"])
     results["table"] = table
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

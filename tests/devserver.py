@@ -60,21 +60,26 @@ class Mailbox:
 
 
 class DevServerProcess:
-    """``toiawase dev --port 0`` as ``make dev`` runs it, with the local defaults."""
+    """``toiawase dev --port 0`` as ``make dev`` runs it (the repository's ``forms.yaml``), with
+    the local defaults; ``args`` are more options (``--forms FILE``, ``--no-forms``), ``env``
+    more variables (``RATE_LIMITS`` …)."""
 
-    def __init__(self) -> None:
-        env = {
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        environment = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "POWERTOOLS_")) and k not in CONTRACT_NAMES
+            if not k.startswith(("AWS_", "POWERTOOLS_"))
+            and k not in CONTRACT_NAMES
+            and k != "FORMS_FILE"
         }
-        env["PYTHONUNBUFFERED"] = "1"
+        environment["PYTHONUNBUFFERED"] = "1"
+        environment.update(env or {})
         self.process = subprocess.Popen(
-            [CLI, "dev", "--port", "0"],
+            [CLI, "dev", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=env,
+            env=environment,
             cwd=ROOT,
         )
         self.output: list[str] = []
@@ -107,9 +112,11 @@ class DevServerProcess:
                 return line
         raise AssertionError(f"no line matching {pattern!r} within {timeout}s")
 
-    def post(self, body: bytes, headers: dict[str, str]) -> http.client.HTTPResponse:
+    def post(
+        self, body: bytes, headers: dict[str, str], path: str = "/submit"
+    ) -> http.client.HTTPResponse:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        connection.request("POST", "/submit", body=body, headers=headers)
+        connection.request("POST", path, body=body, headers=headers)
         return connection.getresponse()
 
     def url(self, path: str = "/") -> str:

@@ -1,6 +1,7 @@
 /* toiawase.js: progressive enhancement for a toiawase form. No dependencies, no build step.
  *
  *   <form data-toiawase action="https://…/submit" method="POST" accept-charset="UTF-8"> … </form>
+ * (or action="https://…/f/<form id>" for a form of the forms file)
  *   <script src="toiawase.js" defer></script>
  *
  * Without JavaScript the same form posts normally and the browser follows the 303 to the
@@ -143,7 +144,7 @@
           // 200 sent, or 202 queued: held durably, delivery pending.
           var sent = data.status === "sent";
           setStatus(box, sent ? "sent" : "queued", sent ? TEXT.sent : TEXT.queued, data.id);
-          track(box, form.action.replace(/\/submit\/?$/, "/submissions/"), data.id);
+          track(box, form.action.replace(/\/(submit|f\/[^\/?#]+)\/?$/, "/submissions/"), data.id);
           form.reset();
         } else if (data && data.fields) {
           var others = showErrors(form, data.fields);

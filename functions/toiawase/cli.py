@@ -11,7 +11,23 @@ import sys
 from pathlib import Path
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _dev(args: argparse.Namespace) -> int:
+    import os
+    import signal
+
+    from toiawase.local.devforms import (
+        OPENAPI_PATH,
+        CompiledForms,
+        FormsFileError,
+        chosen_forms_file,
+        compile_forms,
+        openapi_json,
+        use_compiled,
+    )
     from toiawase.local.devserver import make_server, start_queue_drainer
     from toiawase.local.runner import start_runner
     from toiawase.local.site import default_site_root
@@ -20,24 +36,51 @@ def _dev(args: argparse.Namespace) -> int:
     if site_root is not None and not site_root.is_dir():
         print(f"toiawase dev: --site {site_root}: not a folder", file=sys.stderr)
         return 2
-    # Bind first, so that the default origins and thank-you page name the port really bound.
-    server = make_server(None, args.host, args.port, site_root=site_root)
-    host, port = args.host, server.server_port
-    server.runner = start_runner(real_ses=args.real_ses, port=port)
-    start_queue_drainer(server.runner, sys.stdout)
-    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
-    mode = "real SES (your AWS credentials)" if args.real_ses else "embedded SES (moto)"
-    print(f"toiawase dev: POST forms to {base}/submit  [{mode}]", flush=True)
-    if site_root is not None:
-        print(f"  site:          {base}/  (from {site_root})", flush=True)
-    print(f"  mail preview:  {base}/_mail", flush=True)
-    print("Sent messages are printed here. Ctrl-C stops.", flush=True)
+    # The forms file first: a broken one stops here, every problem with its line and column.
+    source = chosen_forms_file(args.forms, disabled=args.no_forms, cwd=Path.cwd())
+    forms: CompiledForms | None = None
+    if source is not None:
+        try:
+            forms = compile_forms(source)
+        except FormsFileError as exc:
+            for line in exc.lines:
+                print(line, file=sys.stderr)
+            print("toiawase dev: fix the forms file (or --no-forms)", file=sys.stderr)
+            return 1
+        use_compiled(forms)
+    else:
+        os.environ.pop("FORMS_FILE", None)  # environment mode: the variables describe one form
+    # `kill` (SIGTERM, as test harnesses stop it) ends the server like Ctrl-C: the compiled
+    # forms file is removed on the way out.
+    signal.signal(signal.SIGTERM, _stop)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        # Bind first, so that the default origins and thank-you page name the port really bound.
+        server = make_server(None, args.host, args.port, site_root=site_root)
+        host, port = args.host, server.server_port
+        server.runner = start_runner(real_ses=args.real_ses, port=port)
+        base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        server.openapi = openapi_json(os.environ, base)
+        start_queue_drainer(server.runner, sys.stdout)
+        mode = "real SES (your AWS credentials)" if args.real_ses else "embedded SES (moto)"
+        print(f"toiawase dev: POST forms to {base}/submit  [{mode}]", flush=True)
+        if forms is not None:
+            print(f"  forms:         {base}/f/<id>  (from {forms.source})", flush=True)
+        else:
+            print("  forms:         one, from the environment (no forms.yaml)", flush=True)
+        print(f"  OpenAPI:       {base}{OPENAPI_PATH}", flush=True)
+        if site_root is not None:
+            print(f"  site:          {base}/  (from {site_root})", flush=True)
+        print(f"  mail preview:  {base}/_mail", flush=True)
+        print("Sent messages are printed here. Ctrl-C stops.", flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
     finally:
-        server.server_close()
+        if forms is not None:
+            forms.cleanup()
     return 0
 
 
@@ -267,6 +310,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dev.add_argument(
         "--real-ses", action="store_true", help="send through real SES with your AWS credentials"
+    )
+    dev.add_argument(
+        "--forms",
+        type=Path,
+        default=None,
+        help="the forms file to serve (default: ./forms.yaml when it exists)",
+    )
+    dev.add_argument(
+        "--no-forms",
+        action="store_true",
+        help="ignore ./forms.yaml: the environment variables describe one form",
     )
     dev.set_defaults(func=_dev)
     invoke = commands.add_parser("invoke", help="invoke the submit handler with a sample event")

@@ -180,6 +180,27 @@ def test_a_miss_says_by_how_much():
     )
 
 
+def test_the_forms_file_rows_are_measured(tiny):
+    forms = tiny["forms"]
+    assert list(forms["rows"]) == ["none", "1", "10", "100"]
+    for row in forms["rows"].values():
+        # Every variant answered the sample submission (303 for the browser event), so the
+        # figures are of a working function, whatever the number of forms.
+        assert row["statuses"] == [303], row
+        assert row["init_median_ms"] > 0 and row["warm_p50_ms"] > 0
+    assert forms["rows"]["none"]["cold_ratio_to_none"] == 1.0
+    assert "cold with 10 forms / without" in tiny["table"]
+
+
+def test_a_forms_document_has_the_default_form_and_copies():
+    from bench.forms import forms_document
+
+    document = forms_document(10)
+    assert document["default_form"] == "contact"
+    assert len(document["forms"]) == 10
+    assert list(document["forms"])[1] == "quote-1"
+
+
 def test_the_worst_header_is_measured_against_a_normal_request(tiny):
     headers = tiny["headers"]
     assert headers["normal_us"] > 0 and len(headers["headers"]) == 14

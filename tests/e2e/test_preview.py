@@ -64,14 +64,14 @@ def test_preview_lists_the_newest_first_and_shows_a_message(dev_server, js_page)
 
     rows.first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "New message from the Example Co form: Website inquiry"
+        "New message from the Example Co form: Contact us: Website inquiry"
     )
     headline = page.locator("dl.headline")
     expected = {
         "From": "鈴木 一郎 via Example Co <forms@example.com>",
         "Reply-To": "ichiro@example.jp",
         "To": "owner@example.com",
-        "Subject": "New message from the Example Co form: Website inquiry",
+        "Subject": "New message from the Example Co form: Contact us: Website inquiry",
         "Submission": reference,
     }
     for name, value in expected.items():

@@ -27,7 +27,7 @@ NAME = "山田 太郎"
 EMAIL = "taro@example.jp"
 COMPANY = "株式会社サンプル"
 MESSAGE = "お問い合わせのテストです。\n二行目も、そのまま届きますように。"
-SUBJECT = "New message from the Example Co form: Website inquiry"
+SUBJECT = "New message from the Example Co form: Contact us: Website inquiry"
 SERVER_INVALID_EMAIL = "taro@example"  # the browser's type=email accepts it; the server does not
 
 
@@ -60,7 +60,7 @@ def assert_is_the_submission(dev_server: DevServerProcess, number: int) -> str:
     assert [a.addr_spec for a in message["To"].addresses] == ["owner@example.com"]
     assert str(message["Subject"]) == SUBJECT
     body = text_body(message)
-    assert f"name:\n  {NAME}\n" in body
+    assert f"Name:\n  {NAME}\n" in body  # the label of forms.yaml's contact form
     assert f"company:\n  {COMPANY}\n" in body
     for line in MESSAGE.split("\n"):
         assert f"  {line}\n" in body

@@ -13,7 +13,7 @@ import pytest
 
 from toiawase.local.site import EXAMPLE_SITE
 
-PAGES = ("index.html", "thanks.html")
+PAGES = ("index.html", "quote.html", "thanks.html")
 
 
 class Elements(HTMLParser):
@@ -92,3 +92,31 @@ def test_the_readme_carries_the_script_as_it_is():
     script = (EXAMPLE_SITE / "toiawase.js").read_text("utf-8")
     blocks = re.findall(r"```js\n(.*?)```", readme, re.DOTALL)
     assert blocks == [script], "copy examples/site/toiawase.js into the README's js block"
+
+
+def test_the_quote_page_posts_to_its_form_with_every_field_of_forms_yaml():
+    import yaml
+
+    page = parse("quote.html")
+    forms = [attrs for tag, attrs in page.elements if tag == "form"]
+    assert forms == [
+        {"data-toiawase": None, "action": "/f/quote", "method": "POST", "accept-charset": "UTF-8"}
+    ]
+    declared = yaml.safe_load((EXAMPLE_SITE.parents[1] / "forms.yaml").read_text("utf-8"))
+    fields = declared["forms"]["quote"]["fields"]
+    sent = {
+        attrs.get("name")
+        for tag, attrs in page.elements
+        if tag in ("input", "textarea", "select") and attrs.get("name")
+    }
+    # Every declared field is on the page, and nothing undeclared but controls (reject).
+    assert sent - {"_gotcha"} == set(fields)
+    labelled = {attrs.get("for") for tag, attrs in page.elements if tag == "label"}
+    for tag, attrs in page.elements:
+        if tag in ("input", "textarea", "select") and attrs.get("type") not in ("hidden",):
+            wrapped = attrs.get("type") in ("radio", "checkbox")  # inside their <label>
+            assert wrapped or attrs.get("id") in labelled, attrs
+    # An error slot for every visible field, where toiawase.js puts the server's message.
+    slots = {attrs.get("data-error-for") for _, attrs in page.elements} - {None}
+    assert slots == set(fields) - {"source"}
+    assert ("a", {"href": "quote.html"}) in parse("index.html").elements

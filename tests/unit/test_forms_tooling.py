@@ -90,7 +90,25 @@ def test_compile_writes_what_the_lambda_loads(tmp_path):
     config = load_forms_file(str(out), settings())
     assert config.ids == ("contact", "quote") and config.default_form == "contact"
     quote = config.get("quote")
-    assert quote is not None and quote.recipients == ("sales@example.com",)
+    # The sample is a default deployment's file: recipients come from the environment.
+    assert quote is not None and quote.recipients == settings().recipient_addresses
+    contact = config.get("contact")
+    assert contact is not None and contact.undeclared_fields == "keep"
+    assert quote.undeclared_fields == "reject"
+    assert {f.type for f in quote.fields} >= {
+        "text",
+        "textarea",
+        "email",
+        "tel",
+        "url",
+        "number",
+        "date",
+        "select",
+        "radio",
+        "checkbox",
+        "checkboxes",
+        "hidden",
+    }
     assert [f.name for f in quote.fields][:3] == ["email", "name", "company"]
 
 
@@ -110,7 +128,8 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
     assert set(doc["paths"]) == {"/f/contact", "/f/quote", "/submit", "/submissions/{id}"}
     quote = doc["paths"]["/f/quote"]["post"]
     assert set(quote["responses"]) == {
-        "200", "202", "303", "400", "403", "404", "409", "413", "415", "422", "429", "5XX"
+        "200", "202", "303", "400", "403", "404", "409", "413", "415", "422", "429", "431",
+        "5XX",
     }  # fmt: skip
     body = quote["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["email", "product", "consent"]

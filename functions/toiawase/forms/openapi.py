@@ -9,6 +9,7 @@ document and the function cannot disagree on a form's fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from toiawase.core.config import CAPTCHA_TOKEN_FIELDS
@@ -28,8 +29,9 @@ def _field_schema(spec: FieldSpec, encoding: str) -> dict[str, Any] | None:
     text: dict[str, Any] = {"type": "string"}
     if spec.max_length is not None:
         text["maxLength"] = spec.max_length
-    if spec.min_length:
-        text["minLength"] = spec.min_length
+    if spec.min_length or spec.required:
+        # A required value must not be empty (the endpoint trims it, so blanks are refused too).
+        text["minLength"] = max(spec.min_length or 0, 1)
     kind = spec.type
     if kind == "file":
         if encoding != "multipart":
@@ -157,6 +159,7 @@ def _submit_responses() -> dict[str, Any]:
             "content_rejected): fields maps each field's name to what is wrong."
         ),
         "429": _error("Too many submissions (rate_limited).", RETRY_AFTER),
+        "431": _error("A request header is too large to be read (header_too_large)."),
         "5XX": _error(
             "Our bug or an upstream outage (misconfigured, send_failed, captcha_unavailable…).",
         ),
@@ -221,22 +224,26 @@ COMPONENTS: dict[str, Any] = {
 }
 
 
-def openapi_document(config: FormsConfig, title: str = "toiawase") -> dict[str, Any]:
-    """The OpenAPI 3.1 document of a deployment serving ``config``'s forms."""
+def openapi_document(
+    config: FormsConfig, title: str = "toiawase", servers: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of a deployment serving ``config``'s forms (``servers``: the
+    base URLs it answers on, e.g. the dev server's)."""
     paths: dict[str, Any] = {}
     for form in config.forms:
         paths[f"/f/{form.id}"] = {
-            "post": _operation(form, f"submit_{form.id.replace('-', '_')}", f"Submit {form.title}")
+            # The id as it is: "a-b" and "a_b" are two forms, and "default" may be one.
+            "post": _operation(form, f"submit_form_{form.id}", f"Submit {form.title}")
         }
     default = config.get(config.default_form) if config.default_form else None
     if default is not None:
         paths["/submit"] = {
-            "post": _operation(default, "submit_default", f"Submit the default form ({default.id})")
+            "post": _operation(default, "submit", f"Submit the default form ({default.id})")
         }
     else:
         paths["/submit"] = {
             "post": {
-                "operationId": "submit_default",
+                "operationId": "submit",
                 "summary": "No default form: always 404 (use /f/{form})",
                 "responses": {"404": _error("No default form (unknown_form).")},
             }
@@ -256,17 +263,21 @@ def openapi_document(config: FormsConfig, title: str = "toiawase") -> dict[str, 
                     },
                 },
                 "404": _error("No submission with that reference (not_found)."),
+                "431": _error("A request header is too large to be read (header_too_large)."),
                 "5XX": _error("The status cannot be read right now.", RETRY_AFTER),
             },
         }
     }
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": title,
             "version": "1",
             "description": "Form endpoint generated from the forms file (toiawase openapi).",
         },
-        "paths": paths,
-        "components": COMPONENTS,
     }
+    if servers:
+        document["servers"] = [{"url": url} for url in servers]
+    document["paths"] = paths
+    document["components"] = COMPONENTS
+    return document

@@ -5,6 +5,7 @@ Routes, in order:
 * ``OPTIONS`` (any path): the CORS preflight, answered here as API Gateway answers it in AWS
   (``toiawase.core.cors``, the template's ``CorsConfiguration``): the function never sees one;
 * ``/_mail…`` (GET): the mail preview (``toiawase.local.preview``), loopback clients only;
+* ``/openapi.json`` (GET): the OpenAPI document of the forms served (``toiawase.local.devforms``);
 * GET or HEAD of a file of the static site (the example site by default): the file;
 * everything else: a real payload-2.0 event for the same Lambda handler that runs in AWS, so
   ``POST /submit`` and any API route added later work here without a change.
@@ -19,6 +20,7 @@ import ipaddress
 import os
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +30,7 @@ from toiawase.core import cors
 from toiawase.core.config import load_settings
 from toiawase.core.errors import ConfigError
 from toiawase.local import preview, site
+from toiawase.local.devforms import OPENAPI_PATH
 from toiawase.local.events import build_event
 from toiawase.local.runner import LocalRunner
 from toiawase.local.sesbox import format_mail, terminal_safe
@@ -62,6 +65,8 @@ class DevServer(ThreadingHTTPServer):
         self.runner = runner
         self.site_root = site_root
         self.out: TextIO = out if out is not None else sys.stdout
+        # The OpenAPI document served at /openapi.json (toiawase.local.devforms), once built.
+        self.openapi: bytes | None = None
         # One invocation at a time, like one Lambda container; the preview reads under it too.
         self.lock = threading.Lock()
 
@@ -170,6 +175,19 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self._send(200, data, headers)
         return True
 
+    def _openapi(self) -> bool:
+        """Serve the OpenAPI document (GET or HEAD of /openapi.json); False when there is none."""
+        document = self.server.openapi
+        if document is None or self.command not in ("GET", "HEAD"):
+            return False
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+        }
+        self._send(200, document, headers)
+        return True
+
     def _preflight(self) -> None:
         """204 with API Gateway's CORS headers, from the same settings as the function's."""
         try:
@@ -184,6 +202,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self._preflight()
         elif path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
             self._preview(path)
+        elif path == OPENAPI_PATH and self._openapi():
+            pass
         elif not self._static(path):
             self._forward()
 
@@ -194,6 +214,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     do_PATCH = _route  # noqa: N815
     do_DELETE = _route  # noqa: N815
     do_OPTIONS = _route  # noqa: N815
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # Every other method (TRACE, QUERY, …) reaches the function too, which answers 405 with
+        # Allow; http.server alone would answer 501, a 5xx no deployed endpoint gives.
+        if name.startswith("do_"):
+            return self._route
+        raise AttributeError(name)
 
 
 def start_queue_drainer(runner: LocalRunner, out: TextIO, interval: float = 2.0) -> threading.Event:
