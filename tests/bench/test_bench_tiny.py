@@ -130,7 +130,12 @@ def test_memory_is_sane(tiny):
 def test_artifact_is_built_like_sam_build(tiny):
     functions = tiny["size"]["functions"]
     # Every function of template.yaml is sized; they share one CodeUri (one package).
-    assert set(functions) == {"SubmitFunction", "RetryFunction", "FeedbackFunction"}
+    assert set(functions) == {
+        "SubmitFunction",
+        "RetryFunction",
+        "FeedbackFunction",
+        "DeliverFunction",
+    }
     figures = functions["SubmitFunction"]
     assert figures["method"] == "emulated sam build (installed)"
     assert 10_000 < figures["zip_bytes"] < figures["unzipped_bytes"]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from toiawase.core.http import HttpResponse
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     Admission,
     CaptchaVerifier,
@@ -26,6 +27,9 @@ class Dependencies:
     # Counts, claims and keeps a submission in one call (rate limits, idempotency, the row).
     admission: Admission | None = None
     captcha: CaptchaVerifier | None = None
+    # The notify targets' queue (webhook, Slack, Discord, receipt); written after the email's
+    # fate is known, never waited on by the visitor's answer.
+    deliveries: DeliveryQueue | None = None
     # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
     imitate_send: Callable[[], None] | None = None
     # The keyed hash of a reply-to address (core/privacy.py), written on each stored submission

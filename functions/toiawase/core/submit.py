@@ -36,6 +36,7 @@ from toiawase.core.forms.fields import validate_form
 from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
 from toiawase.core.idempotency import idempotency_key
+from toiawase.core.notify.delivery import plan_deliveries, planned
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import Pairs, parse_body
 from toiawase.core.ports import (
@@ -227,7 +228,7 @@ def submit(
             # After the admission: a repeat of an accepted post is answered from the first
             # without presenting its (single-use) captcha token to the provider again.
             _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
-            result = accept(submission, meta, settings, deps, notes, stored=stored)
+            result = accept(submission, meta, settings, deps, notes, stored=stored, form=form)
         except InputError as exc:
             _release(claim, record if stored else None, deps, notes)
             return refuse(exc)
@@ -448,11 +449,16 @@ def accept(
     notes: list[str],
     *,
     stored: bool,
+    form: Form | None = None,
 ) -> dict[str, Any]:
     """Send an admitted submission and fall back to the retry queue.
 
     ``stored``: the admission wrote its row (``received``), durable before any 2xx; then a
     transient SES failure holds it for a retry (202), and a success marks it ``sent``.
+
+    Once the email's fate is known, the form's other targets (webhook, Slack, Discord, the
+    receipt) are queued — only here, so never for a honeypot, rate-limited or refused
+    submission, and only once per deduplicated post. The answer does not depend on them.
     """
     sid = meta.submission_id
     notes.append("Accepted")
@@ -462,13 +468,28 @@ def accept(
         message_id = deps.sender.send(email)
     except SendFailed as exc:
         notes.append("SendFailedTransient" if exc.transient else "SendFailedPermanent")
-        return _after_send_failure(exc, sid, stored, now, deps, notes)
+        # Raises NotAccepted (nothing kept, nothing planned) unless the submission is stored.
+        result = _after_send_failure(exc, sid, stored, now, deps, notes)
+        _plan(form, sid, stored, deps, notes)
+        return result
     if stored and deps.store is not None:
         try:
             deps.store.mark(sid, records.SENT, now, message_id=message_id, count_attempt=True)
         except StoreUnavailable:
             notes.append("StoreFailed")
+    _plan(form, sid, stored, deps, notes)
     return {"id": sid, "status": records.SENT}
+
+
+def _plan(form: Form | None, sid: str, stored: bool, deps: Dependencies, notes: list[str]) -> None:
+    """Queue the form's deliveries. The consumer reads the submission from the table, so a
+    submission that could not be stored has none (``DeliveriesNotKept`` says so)."""
+    if form is None or not planned(form, sid):
+        return
+    if not stored:
+        notes.append("DeliveriesNotKept")
+        return
+    plan_deliveries(form, sid, deps.deliveries, notes)
 
 
 def _after_send_failure(

@@ -16,6 +16,7 @@ from typing import cast
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import privacy
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     Admission,
     Alerts,
@@ -31,6 +32,7 @@ from toiawase.core.service import Dependencies
 SUBMISSIONS_TABLE = "SUBMISSIONS_TABLE"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 RETRY_QUEUE_URL = "RETRY_QUEUE_URL"
+DELIVERY_QUEUE_URL = "DELIVERY_QUEUE_URL"
 ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN"
 RETENTION_DAYS = "RETENTION_DAYS"
 RATE_LIMIT_TABLE = "RATE_LIMIT_TABLE"
@@ -59,6 +61,13 @@ def _queue(url: str) -> RetryQueue:
     from toiawase.adapters.sqs_queue import SqsQueue
 
     return SqsQueue(aws.client("sqs"), url)
+
+
+@cache
+def _deliveries(url: str) -> DeliveryQueue:
+    from toiawase.adapters.delivery_store import SqsDeliveryQueue
+
+    return SqsDeliveryQueue(aws.client("sqs"), url)
 
 
 @cache
@@ -161,6 +170,12 @@ def queue(env: Mapping[str, str]) -> RetryQueue | None:
     return _queue(url) if url else None
 
 
+def deliveries(env: Mapping[str, str]) -> DeliveryQueue | None:
+    """The notify targets' queue (``DELIVERY_QUEUE_URL``); None when not configured."""
+    url = env.get(DELIVERY_QUEUE_URL, "").strip()
+    return _deliveries(url) if url else None
+
+
 def alerts(env: Mapping[str, str]) -> Alerts | None:
     topic = env.get(ALERT_TOPIC_ARN, "").strip()
     return _alerts(topic) if topic else None
@@ -181,6 +196,7 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         queue=queue(env),
         admission=admission(env),
         captcha=captcha(env),
+        deliveries=deliveries(env),
         imitate_send=getattr(sender, "imitate_send", None),
         reply_hasher=reply_hasher(env),
     )
