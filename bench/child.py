@@ -71,12 +71,15 @@ def stub_send_email(**_: object) -> AWSResponse:
 # a first submission: counters at 1 (under every limit), conditional writes accepted.
 JSON_10 = {"content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "bench-stub"}
 CALLS: list[str] = []
+# DynamoDB write units of each call in CALLS (items of 1 KB or less): one per single-item write,
+# two per item of a transaction (DynamoDB prices transactional writes double).
+WRITE_UNITS: list[int] = []
 
 
 def _dynamodb_answer(operation: str, body: bytes) -> bytes:
     if operation == "UpdateItem" and b"ADD hits" in body:
         return b'{"Attributes":{"hits":{"N":"1"}}}'
-    if operation in ("PutItem", "UpdateItem", "GetItem", "DeleteItem"):
+    if operation in ("PutItem", "UpdateItem", "GetItem", "DeleteItem", "TransactWriteItems"):
         return b"{}"
     raise RuntimeError(f"bench stub: no canned answer for dynamodb {operation}")
 
@@ -89,6 +92,14 @@ def _sqs_answer(operation: str, body: bytes) -> bytes:
     text = json.loads(body)["MessageBody"]
     digest = hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - SQS's checksum
     return json.dumps({"MessageId": "bench-0001", "MD5OfMessageBody": digest}).encode()
+
+
+def _write_units(service: str, operation: str, request: Any) -> int:  # noqa: ANN401
+    if service != "dynamodb":
+        return 0
+    if operation == "TransactWriteItems":
+        return 2 * len(json.loads(getattr(request, "body", b"") or b"{}").get("TransactItems", []))
+    return 1 if operation in ("PutItem", "UpdateItem", "DeleteItem") else 0
 
 
 def stub_network(event_name: str = "", request: Any = None, **_: object) -> AWSResponse:  # noqa: ANN401
@@ -104,6 +115,7 @@ def stub_network(event_name: str = "", request: Any = None, **_: object) -> AWSR
 
     _event, service, operation = event_name.split(".", 2)
     CALLS.append(f"{service}.{operation}")
+    WRITE_UNITS.append(_write_units(service, operation, request))
     url = str(getattr(request, "url", ""))
     raw: object = getattr(request, "body", b"") or b""
     if isinstance(raw, str):
@@ -247,17 +259,24 @@ def run_warm(events_path: str, requests: int) -> dict[str, Any]:
             floor_send(floor_client)
         samples: list[int] = []
         calls: list[str] = []
+        write_units = 0
         for _ in range(requests):
             before = len(CALLS)
             started = clock()
             result = handler(event, context)
             samples.append(clock() - started)
             calls = CALLS[before:]
+            write_units = sum(WRITE_UNITS[before:])
             statuses.add(result["statusCode"])
             started = clock()
             floor_send(floor_client)
             floor_ns.append(clock() - started)
-        kinds[kind] = {"ns": samples, "statuses": sorted(statuses), "calls": calls}
+        kinds[kind] = {
+            "ns": samples,
+            "statuses": sorted(statuses),
+            "calls": calls,
+            "write_units": write_units,
+        }
     parts = _attribute(module, handler, context, next(iter(events.values())), requests)
     stub_ns: list[int] = []
     for _ in range(max(requests, 100)):

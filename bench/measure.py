@@ -289,6 +289,7 @@ def measure_warm(
             "p99_ratio": round(p99 / floor_p50, 2),
             "statuses": data["statuses"],
             "aws_calls": data["calls"],
+            "write_units": data.get("write_units", 0),
         }
     parts = {name: round(int(ns) / 1e6, 3) for name, ns in result["parts_ns_p50"].items()}
     return {

@@ -87,8 +87,9 @@ def per_thousand(
 ) -> dict[str, float]:
     """Cost lines for 1,000 submissions that each take ``duration_ms`` (USD).
 
-    ``dynamodb_writes`` is the number of DynamoDB writes per submission (the bench counts them:
-    rate-limit counters, idempotency record, store record and their updates).
+    ``dynamodb_writes`` is the DynamoDB write units per submission, as the bench counts them:
+    two per item of the admission's transaction (counters, claim, row), one per single-item
+    write (the status update).
     """
     lines = {
         "http_api": 1000 * HTTP_API_PER_MILLION_USD / 1e6,

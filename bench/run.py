@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         "lightest_per_submission": len(
             results["warm_lightest"]["kinds"]["urlencoded"]["aws_calls"]
         ),
-        "per_call_ms": calls.PER_CALL_MS,
+        "per_call_ms": {**calls.PER_CALL_MS, **calls.PER_OPERATION_MS},
         "source": calls.SOURCE,
         "modelled_latency_ms": calls.modelled_latency_ms(own_ms + aws_local_ms, submission_calls),
     }
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     warm_ms = results["warm"]["kinds"]["urlencoded"]["p50_ms"]
     first = cold[primary.label]["cold"]
     invoke_ms = first["median_invoke_ms"]
-    writes = sum(1 for c in submission_calls if c.startswith("dynamodb."))
+    writes = results["warm"]["kinds"]["urlencoded"].get("write_units", 0)
     results["price"] = price.price_report(
         warm_ms, first["median_ms"] - invoke_ms, invoke_ms, memory_mb, dynamodb_writes=writes
     )

@@ -208,7 +208,98 @@ def _client(args: argparse.Namespace, service: str) -> Any:  # noqa: ANN401 - a 
     return factory(service, region_name=args.region) if args.region else factory(service)
 
 
+def _delivery_resources(args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
+    """The submissions table, delivery queue and delivery dead-letter queue: from the flags,
+    else the stack's outputs (``--stack``), else the environment."""
+    from toiawase.ops.redrive import stack_outputs
+
+    table = args.table
+    queue_url = args.delivery_queue_url
+    dlq_url = args.delivery_dlq_url
+    if args.stack:
+        outputs = stack_outputs(_client(args, "cloudformation"), args.stack)
+        table = table or outputs.get("SubmissionsTableName")
+        queue_url = queue_url or outputs.get("DeliveryQueueUrl")
+        dlq_url = dlq_url or outputs.get("DeliveryDeadLetterQueueUrl")
+    table = table or os.environ.get("SUBMISSIONS_TABLE")
+    queue_url = queue_url or os.environ.get("DELIVERY_QUEUE_URL")
+    dlq_url = dlq_url or os.environ.get("DELIVERY_DLQ_URL")
+    return table, queue_url, dlq_url
+
+
+def _deliveries(args: argparse.Namespace) -> int:
+    from toiawase.adapters.delivery_store import DynamoTargetStates
+    from toiawase.ops.deliveries import describe_deliveries
+
+    table, _, _ = _delivery_resources(args)
+    if not table:
+        print("toiawase deliveries: name the stack (--stack) or --table", file=sys.stderr)
+        return USAGE
+    states = DynamoTargetStates(_client(args, "dynamodb"), table)
+    form = None
+    if args.forms:
+        from toiawase.core.forms.load import load_forms_file
+        from toiawase.forms.check import placeholder_settings
+
+        record, _ = states.load(args.id)
+        config = load_forms_file(args.forms, placeholder_settings())
+        form = config.get(record.form_id or "default") if record is not None else None
+    lines = describe_deliveries(states, args.id, form)
+    if lines is None:
+        print(f"toiawase deliveries: no submission {args.id}", file=sys.stderr)
+        return FAILED
+    if args.json:
+        print(json.dumps({"id": args.id, "targets": lines}, ensure_ascii=False))
+        return OK
+    print("\n".join(lines))
+    return OK
+
+
+def _redrive_target(args: argparse.Namespace) -> int:
+    from toiawase.adapters.delivery_store import DynamoTargetStates
+    from toiawase.ops.deliveries import redrive_target
+
+    table, queue_url, dlq_url = _delivery_resources(args)
+    if not table or not queue_url:
+        print(
+            "toiawase redrive --target: name the stack (--stack) or --table and "
+            "--delivery-queue-url",
+            file=sys.stderr,
+        )
+        return USAGE
+    report = redrive_target(
+        _client(args, "sqs"),
+        queue_url,
+        dlq_url,
+        DynamoTargetStates(_client(args, "dynamodb"), table),
+        args.target,
+        args.id,
+    )
+    if args.json:
+        print(json.dumps({"moved_from_dlq": report.moved_from_dlq, "queued": report.queued}))
+        return OK
+    print(
+        f"moved {report.moved_from_dlq} {args.target} delivery(ies) from the dead-letter queue; "
+        f"queued {report.queued} more"
+    )
+    return OK
+
+
+def _delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--delivery-queue-url", help="delivery queue URL (default: $DELIVERY_QUEUE_URL)"
+    )
+    parser.add_argument(
+        "--delivery-dlq-url", help="delivery dead-letter queue URL (default: $DELIVERY_DLQ_URL)"
+    )
+
+
 def _redrive(args: argparse.Namespace) -> int:
+    if args.target:
+        return _redrive_target(args)
+    if args.id:
+        print("toiawase redrive: --id goes with --target", file=sys.stderr)
+        return USAGE
     from toiawase.adapters.dynamo_store import DynamoStore
     from toiawase.adapters.sqs_queue import SqsQueue
     from toiawase.ops.redrive import redrive
@@ -526,6 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
           toiawase redrive --stack toiawase
           toiawase redrive --stack toiawase --region eu-west-1 --json
           toiawase redrive --stack toiawase --include-received
+          toiawase redrive --stack toiawase --target webhook-1
         """,
         exit_codes(),
     )
@@ -535,7 +627,35 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also resend submissions stuck in 'received' (SES may have accepted them already)",
     )
+    redrive.add_argument(
+        "--target", metavar="NAME", help="redeliver this notify target instead (webhook-1, …)"
+    )
+    redrive.add_argument("--id", help="with --target: only this submission's delivery")
+    _delivery_arguments(redrive)
     redrive.set_defaults(func=_redrive)
+
+    deliveries = _command(
+        commands,
+        "deliveries",
+        "each notify target's state for one submission (never its content)",
+        """
+        Show, for one submission, each notify target of its form (webhook, Slack, Discord, the
+        receipt): delivered, retrying or dead, with attempts and the last error code. Never the
+        submitted content or a target's URL. Redeliver one with redrive --target.
+        """,
+        """
+          toiawase deliveries 9f1c0d2e3b4a59687766554433221100 --stack toiawase
+          toiawase deliveries 9f1c0d2e3b4a59687766554433221100 --stack toiawase --json
+        """,
+        exit_codes(failed="no submission with that id"),
+    )
+    deliveries.add_argument("id", help="the submission id")
+    deliveries.add_argument(
+        "--forms", help="the compiled forms file (forms.json): also lists targets not tried yet"
+    )
+    _stack_arguments(deliveries)
+    _delivery_arguments(deliveries)
+    deliveries.set_defaults(func=_deliveries)
 
     spam = _command(
         commands,

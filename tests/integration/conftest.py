@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 from moto.ses.models import ses_backends
 
-from toiawase.local.sesbox import MOTO_ACCOUNT_ID
+from toiawase.local.sesbox import MOTO_ACCOUNT_ID, serialise_moto_dynamodb
 
 
 class SesRecord:
@@ -45,6 +45,7 @@ class SesRecord:
 def submit_module(contract_env) -> Iterator[Any]:
     """The Lambda entry named in template.yaml, with moto SES and a recorder on SendEmail."""
     with mock_aws():
+        serialise_moto_dynamodb()  # moto's transactions are not isolated across threads
         boto3.client("ses", region_name="us-east-1").verify_domain_identity(Domain="example.com")
         module = importlib.import_module("toiawase.handlers.submit")
         yield module

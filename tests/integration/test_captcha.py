@@ -171,6 +171,23 @@ def test_double_submit_does_not_present_the_single_use_token_twice(durable, prov
     assert len(provider.requests) == 1 and len(durable.sent_ids()) == 1
 
 
+def test_a_refused_token_undoes_the_admission_so_the_resend_is_sent(durable, provider, captcha_env):
+    """The captcha is checked after the admission (so a repeat never presents its token
+    twice); a refusal then drops the claim and the ``received`` row, so the visitor's resend
+    of the same text with a fresh token is a submission of its own, and nothing is left for a
+    redrive to send."""
+    field = captcha_env("turnstile")
+    status, _, _ = call(durable.api.lambda_handler, submit_event([*VALID, (field, "forged")]))
+    assert status == 422
+    table = durable.dynamodb.scan(TableName=durable.stack.submissions_table)["Items"]
+    claims = durable.dynamodb.scan(TableName=durable.stack.idempotency_table)["Items"]
+    assert table == [] and claims == []
+    status, _, body = call(
+        durable.api.lambda_handler, submit_event([*VALID, (field, "good-token")])
+    )
+    assert (status, body["status"]) == (200, "sent") and durable.sent_ids() == [body["id"]]
+
+
 def test_secret_from_secrets_manager(durable, provider, captcha_env, monkeypatch):
     arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name="toiawase/captcha", SecretString=SECRET

@@ -124,12 +124,23 @@ def test_counter_outage_fails_open(durable, limits):
     limits("client_minute=1,client_day=0,form_minute=0,form_day=0")
     with Faults(
         aws.client("dynamodb"),
-        "before-call.dynamodb.UpdateItem",
+        "before-call.dynamodb.TransactWriteItems",
         ses_error("InternalServerError", 500),
     ):
-        # UpdateItem also marks the submission sent: that fails too, and the answer stays true.
-        statuses = [submit_from(durable, "203.0.113.50", i)[0] for i in range(3)]
-    assert statuses == [200, 200, 200] and len(durable.sent_ids()) == 3
+        # The admission (counters, claim and row in one transaction) fails for an outage: the
+        # row is written alone (PutItem), so each is still stored before it is sent.
+        answers = [submit_from(durable, "203.0.113.50", i) for i in range(3)]
+    assert [a[0] for a in answers] == [200, 200, 200] and len(durable.sent_ids()) == 3
+    assert {durable.item(a[2]["id"])["status"] for a in answers} == {"sent"}
+    # The same outage for a refused post: it is refused for what it is, not for the limit.
+    with Faults(
+        aws.client("dynamodb"),
+        "before-call.dynamodb.TransactWriteItems",
+        ses_error("InternalServerError", 500),
+    ):
+        event = submit_event([("email", "taro@example.jp")], source_ip="203.0.113.50")
+        event["requestContext"]["timeEpoch"] = PINNED_EPOCH_MS
+        assert call(durable.api.lambda_handler, event)[0] == 422
 
 
 def test_honeypot_gets_the_normal_answer_sends_nothing_and_keeps_it_as_spam(durable):

@@ -79,7 +79,7 @@ def emitted_metric_names() -> set[str]:
     """
     functions = ROOT / "functions" / "toiawase"
     names: set[str] = set()
-    for path in [*(functions / "handlers").glob("*.py"), *(functions / "core").glob("*.py")]:
+    for path in [*(functions / "handlers").glob("*.py"), *(functions / "core").rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -95,7 +95,7 @@ def emitted_metric_names() -> set[str]:
                 names.update(str(v) for v in keyword)
             elif attr == "_count_with_reason" and literal:
                 names.update({str(literal[0]), str(literal[0]) + "ByReason"})
-            elif attr == "append" and literal and path.parent.name == "core":
+            elif attr == "append" and literal and "core" in path.parts:
                 target = func.value if isinstance(func, ast.Attribute) else None
                 if isinstance(target, ast.Name) and target.id == "notes":
                     names.add(str(literal[0]))
@@ -232,6 +232,7 @@ def test_every_custom_metric_an_alarm_watches_is_one_the_code_emits():
         ("HeldAlarm", "SubmissionHeld"),
         ("StorageAlarm", "StoreFailed"),
         ("StorageAlarm", "QueueFailed"),
+        ("StorageAlarm", "DeliveryQueueFailed"),
     ],
 )
 def test_custom_metric_alarms_fire_on_one_occurrence_and_not_without(alarm: str, metric: str):
@@ -318,7 +319,11 @@ def _queue(metric: str, queue: str) -> tuple[str, str, frozenset[tuple[str, str]
 
 @pytest.mark.parametrize(
     ("alarm", "queue"),
-    [("DeadLetterAlarm", "RetryDeadLetterQueue"), ("FeedbackFailureAlarm", "FeedbackFailureQueue")],
+    [
+        ("DeadLetterAlarm", "RetryDeadLetterQueue"),
+        ("FeedbackFailureAlarm", "FeedbackFailureQueue"),
+        ("DeliveryDeadLetterAlarm", "DeliveryDeadLetterQueue"),
+    ],
 )
 def test_dead_letter_alarms_notify_again_when_more_messages_arrive(alarm: str, queue: str):
     key = _queue("ApproximateNumberOfMessagesVisible", queue)
@@ -401,15 +406,25 @@ def permissions(stack: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
                 targets = statement["Resource"]
                 for action in actions if isinstance(actions, list) else [actions]:
                     for target in targets if isinstance(targets, list) else [targets]:
-                        pairs.append((action, _describe(target)))
+                        pairs.append((action, _describe(target, action)))
         table[function] = sorted(set(pairs))
     return table
 
 
-def _describe(resource: Any) -> str:
+# Actions AWS grants only on "*" (no resource-level permission), each read-only.
+ACCOUNT_LEVEL = {
+    "ses:GetSuppressedDestination": "the account's SES suppression list (account-level)",
+}
+
+
+def _describe(resource: Any, action: str = "") -> str:
     text = json.dumps(resource)
+    if text == '"*"' and action in ACCOUNT_LEVEL:
+        return ACCOUNT_LEVEL[action]
     assert text != '"*"', "no statement on every resource"
     for marker, label in (
+        ("WebhookSecretsPath", "webhook secret parameters (WebhookSecretsPath)"),
+        (":secret:toiawase/", "webhook secrets (Secrets Manager toiawase/*)"),
         (":identity/", "SES identities of the sender (and feedback address)"),
         (":configuration-set/", "the SES configuration set"),
         ("parameter", "the captcha secret parameter"),
@@ -500,9 +515,19 @@ def worst_ses_call_seconds() -> float:
     return float(attempts * per_attempt + backoff)
 
 
+def _trigger_of(stack: dict[str, Any], function: str) -> dict[str, Any]:
+    mappings: list[dict[str, Any]] = [
+        m
+        for m in resources(stack, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function}
+    ]
+    (mapping,) = mappings
+    return mapping
+
+
 def test_retry_concurrency_batch_and_timeout_agree(stack):
     function = stack["Resources"]["RetryFunction"]["Properties"]
-    (mapping,) = resources(stack, "AWS::Lambda::EventSourceMapping").values()
+    mapping = _trigger_of(stack, "RetryFunction")
     props = mapping["Properties"]
     assert props["FunctionName"] == {"Ref": "RetryFunction"}
     reserved = function["ReservedConcurrentExecutions"]
@@ -511,6 +536,33 @@ def test_retry_concurrency_batch_and_timeout_agree(stack):
     assert props["BatchSize"] * worst_ses_call_seconds() + 10 <= function["Timeout"]
     queue = stack["Resources"]["RetryQueue"]["Properties"]
     assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+
+
+def test_delivery_concurrency_batch_and_timeout_agree(stack):
+    from toiawase.adapters.webhook_http import TIMEOUT_SECONDS
+
+    function = stack["Resources"]["DeliverFunction"]["Properties"]
+    props = _trigger_of(stack, "DeliverFunction")["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    reserved = function["ReservedConcurrentExecutions"]
+    assert (
+        reserved == props["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "DeliveryConcurrency"}
+    )
+    assert PARAMS["DeliveryConcurrency"]["MinValue"] >= 2
+    # Each target is one bounded HTTP exchange (or one SES call, bounded the same way).
+    assert (
+        props["BatchSize"] * max(TIMEOUT_SECONDS, worst_ses_call_seconds()) + 10
+        <= function["Timeout"]
+    )
+    queue = stack["Resources"]["DeliveryQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+
+
+def test_delivery_role_polls_only_its_queue(stack):
+    pairs = permissions(stack)["DeliverFunction"]
+    polling = {a for a, r in pairs if a.startswith("sqs:") and r == "DeliveryQueue"}
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"} <= polling
+    assert all(r != "DeliveryDeadLetterQueue" for _, r in pairs)
 
 
 def _denies_plain_transport(statement: Mapping[str, Any]) -> bool:

@@ -82,6 +82,16 @@ def test_function_runtime_architecture_layer_and_handler():
     assert (route["Properties"]["Method"], route["Properties"]["Path"]) == ("POST", "/submit")
 
 
+def test_every_route_the_function_serves_is_routed_by_the_http_api():
+    """core/service.py serves these; the HTTP API must send each of them to the function."""
+    routed = {
+        (event["Properties"]["Method"], event["Properties"]["Path"])
+        for event in RESOURCES["SubmitFunction"]["Properties"]["Events"].values()
+        if event["Type"] == "HttpApi"
+    }
+    assert {("POST", "/submit"), ("POST", "/f/{form}"), ("GET", "/submissions/{id}")} <= routed
+
+
 def test_http_api_cors_is_the_allowed_origins_never_star_and_throttled():
     api = RESOURCES["HttpApi"]["Properties"]
     cors = api["CorsConfiguration"]
@@ -109,8 +119,21 @@ def test_no_managed_or_sam_template_policies():
             assert "SES" not in "".join(k for k in policy if k.endswith("Policy"))
 
 
+# The one action with no resource-level permissions (SES's service authorization reference):
+# a read of the account's suppression list before a receipt. It may use "*", alone.
+RESOURCELESS = {"ses:GetSuppressedDestination"}
+
+
+def _resourceless(statement: dict[str, Any]) -> bool:
+    return set(_list(statement["Action"])) <= RESOURCELESS
+
+
 def test_ses_statements_are_least_privilege():
-    ses = [s for s in statements() if any(str(a).startswith("ses:") for a in _list(s["Action"]))]
+    ses = [
+        s
+        for s in statements()
+        if any(str(a).startswith("ses:") for a in _list(s["Action"])) and not _resourceless(s)
+    ]
     assert ses, "the submit function must be allowed to send"
     for statement in ses:
         assert statement["Effect"] == "Allow"
@@ -188,6 +211,9 @@ def test_status_route_and_least_privilege_per_function():
     for function in functions().values():
         for policy in function["Properties"].get("Policies", []):
             for statement in _unwrap(policy["Statement"]):
+                if _resourceless(statement):
+                    assert statement["Resource"] == "*" and statement["Effect"] == "Allow"
+                    continue
                 assert statement["Resource"] != "*" and "*" not in _list(statement["Resource"])
                 for action in _list(statement["Action"]):
                     assert "*" not in action, action
@@ -195,7 +221,12 @@ def test_status_route_and_least_privilege_per_function():
     assert {a for s in feedback for a in _list(s["Action"])} == {
         "dynamodb:UpdateItem",
         "sns:Publish",
+        "dynamodb:PutItem",  # a bounced receipt's address (HMAC) on the bounce list
+        "secretsmanager:GetSecretValue",  # the key of that HMAC
     }
+    by_sid = {s["Sid"]: s for s in feedback}
+    assert by_sid["BlockReceiptAddresses"]["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}
+    assert by_sid["AddressHashKey"]["Resource"] == {"Ref": "AddressHashKey"}
 
 
 def test_captcha_secret_access_is_scoped_and_only_when_configured():
@@ -208,3 +239,23 @@ def test_captcha_secret_access_is_scoped_and_only_when_configured():
     raw = RESOURCES["SubmitFunction"]["Properties"]["Policies"][0]["Statement"]
     conditions = {item["Fn::If"][0] for item in raw if "Fn::If" in item}
     assert conditions == {"HasCaptchaParameter", "HasCaptchaSecret"}
+
+
+def test_delivery_queue_dead_letters_and_alarms_and_never_allows_loopback():
+    queue = RESOURCES["DeliveryQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == {"Ref": "DeliveryMaxAttempts"}
+    alarm = RESOURCES["DeliveryDeadLetterAlarm"]["Properties"]
+    (visible,) = [m for m in alarm["Metrics"] if "MetricStat" in m]
+    assert visible["MetricStat"]["Metric"]["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["DeliveryDeadLetterQueue", "QueueName"]
+    }
+    assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
+    deliver = RESOURCES["DeliverFunction"]["Properties"]
+    assert deliver["Handler"] == "toiawase.handlers.deliver.lambda_handler"
+    assert "Events" not in deliver  # a SAM SQS event would attach SQS actions on "*"
+    trigger = RESOURCES["DeliveryQueueTrigger"]["Properties"]
+    assert trigger["FunctionName"] == {"Ref": "DeliverFunction"}
+    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "WEBHOOK_ALLOW_LOOPBACK" not in json.dumps(TEMPLATE["Resources"])
+    assert "WEBHOOK_ALLOW_LOOPBACK" not in json.dumps(TEMPLATE.get("Globals", {}))

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from toiawase.core import records
-from toiawase.core.ports import InProgress, QueueUnavailable, StoreUnavailable
+from toiawase.core.ports import (
+    AdmissionUnavailable,
+    AlreadyClaimed,
+    Claim,
+    Counter,
+    OverLimit,
+    QueueUnavailable,
+    StoreUnavailable,
+)
 from toiawase.core.records import StoredSubmission
 
 
@@ -85,20 +92,49 @@ class MemoryQueue:
         self.messages.append(submission_id)
 
 
-class MemoryDedupe:
-    def __init__(self) -> None:
-        self.results: dict[str, Mapping[str, Any]] = {}
-        self.in_progress: set[str] = set()
+class MemoryAdmission:
+    """``adapters.admission`` in memory: counters, claims and the store's rows, all or nothing."""
 
-    def once(self, key: str, work: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
-        if key in self.in_progress:
-            raise InProgress(key)
-        if key in self.results:
-            return self.results[key]
-        self.in_progress.add(key)
-        try:
-            result = work()
-        finally:
-            self.in_progress.discard(key)
-        self.results[key] = result
-        return result
+    def __init__(self, store: MemoryStore | None = None, *, down: bool = False) -> None:
+        self.store = store
+        self.hits: dict[str, int] = {}
+        self.claims: dict[str, tuple[str, int, str | None]] = {}  # key -> (sid, expires, answer)
+        self.down = down
+        self.calls = 0
+
+    def admit(
+        self,
+        counters: Sequence[Counter],
+        claim: Claim | None = None,
+        record: StoredSubmission | None = None,
+    ) -> None:
+        self.calls += 1
+        if self.down:
+            raise AdmissionUnavailable("down")
+        if claim is not None and claim.key in self.claims:
+            sid, expires, answer = self.claims[claim.key]
+            if expires >= claim.now:
+                raise AlreadyClaimed(sid, answer)
+        for index, counter in enumerate(counters):
+            if self.hits.get(counter.key, 0) >= counter.limit:
+                raise OverLimit(index)
+        for counter in counters:
+            self.hits[counter.key] = self.hits.get(counter.key, 0) + 1
+        if claim is not None:
+            self.claims[claim.key] = (claim.submission_id, claim.expires_at, None)
+        if record is not None:
+            assert self.store is not None
+            self.store.rows[record.submission_id] = record
+
+    def settle(self, claim: Claim, answer: str) -> None:
+        if self.store is None and claim.key in self.claims:
+            self.claims[claim.key] = (claim.submission_id, claim.expires_at, answer)
+
+    def release(self, claim: Claim | None, record: StoredSubmission | None) -> None:
+        self.calls += 1
+        if claim is not None:
+            self.claims.pop(claim.key, None)
+        if record is not None and self.store is not None:
+            row = self.store.rows.get(record.submission_id)
+            if row is not None and row.status == record.status:
+                del self.store.rows[record.submission_id]

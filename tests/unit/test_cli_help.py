@@ -21,6 +21,7 @@ COMMANDS = (
     "openapi",
     "submissions",
     "forget",
+    "deliveries",
 )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from tests.unit.fakes import MemoryDedupe, MemoryQueue, MemoryStore
+from tests.unit.fakes import MemoryAdmission, MemoryQueue, MemoryStore
 from tests.unit.helpers import ENV, WHEN, RecordingSender, form_request, settings
 from toiawase.core import records
 from toiawase.core.feedback import owner_inboxes_hit, parse_ses_event, statuses_it_may_replace
@@ -30,11 +31,26 @@ class Ids:
         return f"{self.n:032x}"
 
 
-def run(*, fail=None, store=None, queue=None, dedupe=None, fields=VALID, headers=None, ids=None):
+def run(
+    *,
+    fail=None,
+    store=None,
+    queue=None,
+    admission=None,
+    fields=VALID,
+    headers=None,
+    ids=None,
+    env=None,
+    when=None,
+):
     sender = RecordingSender(fail=fail)
-    deps = Dependencies(sender=sender, new_id=ids or Ids(), store=store, queue=queue, dedupe=dedupe)
+    deps = Dependencies(
+        sender=sender, new_id=ids or Ids(), store=store, queue=queue, admission=admission
+    )
     request = form_request(fields, accept="application/json", extra_headers=headers)
-    outcome = handle(request, ENV, deps)
+    if when is not None:
+        request = replace(request, received_at=when)
+    outcome = handle(request, {**ENV, **(env or {})}, deps)
     return outcome, json.loads(outcome.response.body), sender
 
 
@@ -83,20 +99,103 @@ def test_queue_down_keeps_it_queued_in_the_table():
     assert "QueueFailed" in outcome.notes
 
 
-def test_dedupe_replays_the_first_answer_without_sending_again():
-    dedupe = MemoryDedupe()
-    _, body1, sender1 = run(dedupe=dedupe)
-    second, body2, sender2 = run(dedupe=dedupe)
+def test_a_repeat_is_answered_from_the_first_without_sending_again():
+    store = MemoryStore()
+    admission = MemoryAdmission(store)
+    _, body1, sender1 = run(store=store, admission=admission)
+    second, body2, sender2 = run(store=store, admission=admission)
     assert body1 == body2 and len(sender1.sent) == 1 and sender2.sent == []
+    assert second.result == "replayed" and len(store.rows) == 1
+
+
+def test_a_repeat_without_a_store_reads_the_answer_kept_on_the_claim():
+    admission = MemoryAdmission()
+    _, body1, _ = run(admission=admission)
+    second, body2, sender2 = run(admission=admission)
+    assert body1 == body2 and body2["status"] == "sent" and sender2.sent == []
     assert second.result == "replayed"
 
 
-def test_in_progress_is_409():
-    dedupe = MemoryDedupe()
-    key = idempotency_key(form_request(VALID).headers, VALID, "203.0.113.9")
-    dedupe.in_progress.add(key)
-    outcome, body, _ = run(dedupe=dedupe)
+def test_a_repeat_of_a_queued_submission_is_202_queued_with_the_first_id():
+    store = MemoryStore()
+    admission = MemoryAdmission(store)
+    _, body1, _ = run(fail=THROTTLED, store=store, queue=MemoryQueue(), admission=admission)
+    second, body2, sender2 = run(store=store, admission=admission)
+    assert (second.response.status, body2) == (202, body1) and sender2.sent == []
+
+
+def stuck_received(store: MemoryStore, admission: MemoryAdmission) -> str:
+    """A first request admitted (row ``received``, key claimed) that never got to send."""
+    _, body, _ = run(store=store, admission=admission)
+    sid = str(body["id"])
+    store.rows[sid] = replace(store.rows[sid], status=records.RECEIVED)
+    return sid
+
+
+def test_in_progress_is_409_within_the_lease():
+    store = MemoryStore()
+    admission = MemoryAdmission(store)
+    stuck_received(store, admission)
+    outcome, body, sender = run(store=store, admission=admission, when=WHEN + timedelta(seconds=5))
     assert outcome.response.status == 409 and body["error"] == "in_progress"
+    assert sender.sent == []
+
+
+def test_after_the_lease_a_repeat_of_a_stuck_submission_is_told_it_is_held():
+    store = MemoryStore()
+    admission = MemoryAdmission(store)
+    sid = stuck_received(store, admission)
+    outcome, body, sender = run(store=store, admission=admission, when=WHEN + timedelta(minutes=1))
+    assert (outcome.response.status, body["id"], body["status"]) == (202, sid, "queued")
+    assert sender.sent == [] and store.rows[sid].status == records.RECEIVED  # for a redrive
+
+
+def test_the_same_content_after_the_window_is_a_new_submission():
+    store = MemoryStore()
+    admission = MemoryAdmission(store)
+    ids = Ids()
+    _, body1, _ = run(store=store, admission=admission, ids=ids)
+    later = WHEN + timedelta(minutes=11)
+    _, body2, sender = run(store=store, admission=admission, ids=ids, when=later)
+    assert body2["id"] != body1["id"] and len(sender.sent) == 1
+
+
+def test_a_limit_refuses_with_the_retry_after_of_the_counter_that_is_full():
+    store = MemoryStore()
+    admission = MemoryAdmission(store)
+    env = {"RATE_LIMITS": "client_minute=0,client_day=0,form_minute=0,form_day=1"}
+    assert run(store=store, admission=admission, env=env)[0].response.status == 200
+    other = [*VALID, ("n", "2")]
+    outcome, body, sender = run(store=store, admission=admission, env=env, fields=other)
+    assert outcome.response.status == 429 and body["error"] == "rate_limited"
+    retry_after = int(outcome.response.headers["Retry-After"])
+    assert 60 < retry_after <= 86_400 and sender.sent == [] and len(store.rows) == 1
+    assert "RateLimited" in outcome.notes
+
+
+def test_a_refused_post_counts_only_against_its_client_in_one_call():
+    admission = MemoryAdmission(MemoryStore())
+    env = {"RATE_LIMITS": "client_minute=0,client_day=2,form_minute=0,form_day=5"}
+    junk = [("email", "taro@example.jp")]
+    statuses = [run(admission=admission, env=env, fields=junk)[0].response.status for _ in range(3)]
+    assert statuses == [422, 422, 429] and admission.calls == 3
+    assert not any(key.startswith("rl#form#") for key in admission.hits)
+
+
+def test_an_admission_outage_fails_open_and_stores_alone():
+    store = MemoryStore()
+    outcome, body, sender = run(store=store, admission=MemoryAdmission(store, down=True))
+    assert (outcome.response.status, body["status"]) == (200, "sent") and len(sender.sent) == 1
+    assert store.rows[body["id"]].status == records.SENT
+    assert "RateLimiterFailed" in outcome.notes
+
+
+def test_not_accepted_releases_the_claim_so_a_retry_runs_again():
+    admission = MemoryAdmission()
+    first, _, _ = run(fail=THROTTLED, admission=admission)
+    assert first.response.status == 503 and admission.claims == {}
+    second, body, sender = run(admission=admission)
+    assert (second.response.status, body["status"]) == (200, "sent") and len(sender.sent) == 1
 
 
 def test_idempotency_key_rules():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from openapi_spec_validator import validate
 
 from tests.unit.helpers import settings
@@ -146,3 +147,42 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
     }  # fmt: skip
     submit = doc["paths"]["/submit"]["post"]["requestBody"]["content"]["application/json"]
     assert list(submit["schema"]["required"]) == ["email", "message"]
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://2130706433/hook", "must not point at a private, loopback or link-local"),
+        ("https://0x7f.1/hook", "must not point at a private, loopback or link-local"),
+        ("https://0177.0.0.1/hook", "must not point at a private, loopback or link-local"),
+        ("https://[64:ff9b::a9fe:a9fe]/hook", "(embedded_link_local)"),
+        ("https://[::ffff:10.0.0.1]/hook", "(embedded_private)"),
+        ("https://[fd00:ec2::254]/hook", "must not point at a private, loopback or link-local"),
+        ("https://100.64.0.1/hook", "(cgnat)"),
+        ("https://hooks.example.com:8443/hook", "port 8443 is not allowed"),
+        ("http://hooks.example.com/hook", "must be an https:// URL"),
+        ("http://127.0.0.1:8080/hook", "must be an https:// URL"),
+        ("https://api.localhost/hook", "must not point at a private, loopback or link-local"),
+    ],
+)
+def test_forms_check_refuses_what_the_delivery_policy_refuses(tmp_path, capsys, url, problem):
+    """The same check_url the delivery function applies, before deploy (no DNS here)."""
+    path = tmp_path / "forms.yaml"
+    path.write_text(
+        f"forms:\n  contact:\n    fields: {{message: {{type: textarea}}}}\n"
+        f'    notify:\n      - {{type: slack, url: "{url}"}}\n',
+        encoding="utf-8",
+    )
+    assert main(["forms", "check", str(path)]) == 1
+    assert problem in capsys.readouterr().err
+
+
+def test_forms_check_accepts_a_public_https_url(tmp_path, capsys):
+    path = tmp_path / "forms.yaml"
+    url = "https://hooks.slack.com/services/T000/B000/XXXX"
+    path.write_text(
+        f"forms:\n  contact:\n    fields: {{message: {{type: textarea}}}}\n"
+        f'    notify:\n      - {{type: slack, url: "{url}"}}\n',
+        encoding="utf-8",
+    )
+    assert main(["forms", "check", str(path)]) == 0, capsys.readouterr().err

@@ -41,6 +41,23 @@ def data_attributes(record: StoredSubmission) -> dict[str, Any]:
     return item
 
 
+def submission_item(record: StoredSubmission, retention: timedelta) -> dict[str, Any]:
+    """The table's item for a new submission (also written by ``adapters.admission``)."""
+    item = {
+        "id": {"S": record.submission_id},
+        "status": {"S": record.status},
+        "created_at": {"S": _iso(record.created_at)},
+        "updated_at": {"S": _iso(record.updated_at)},
+        "expires_at": {"N": str(int((record.created_at + retention).timestamp()))},
+        "attempts": {"N": str(record.attempts)},
+        "payload": {"S": record.payload},
+    }
+    if record.form_id:
+        item["form"] = {"S": record.form_id}
+    item.update(data_attributes(record))
+    return item
+
+
 class DynamoStore:
     """Implements ``toiawase.core.ports.SubmissionStore`` with the low-level DynamoDB client."""
 
@@ -63,18 +80,7 @@ class DynamoStore:
         return result
 
     def create(self, record: StoredSubmission) -> None:
-        item = {
-            "id": {"S": record.submission_id},
-            "status": {"S": record.status},
-            "created_at": {"S": _iso(record.created_at)},
-            "updated_at": {"S": _iso(record.updated_at)},
-            "expires_at": {"N": str(int((record.created_at + self._retention).timestamp()))},
-            "attempts": {"N": str(record.attempts)},
-            "payload": {"S": record.payload},
-        }
-        if record.form_id:
-            item["form"] = {"S": record.form_id}
-        item.update(data_attributes(record))
+        item = submission_item(record, self._retention)
         try:
             self._call("put_item", Item=item, ConditionExpression="attribute_not_exists(id)")
         except ClientError as exc:  # the id exists already: ids are 128 random bits, so a bug

@@ -38,6 +38,7 @@ TRANSIENT_CODES = frozenset(
     }
 )
 SUBMISSION_TAG = "submission_id"
+KIND_TAG = "kind"  # toiawase.core.feedback.KIND_TAG: only on mail that is not the owner's
 
 
 def send_email_params(email: OutgoingEmail) -> dict[str, Any]:
@@ -49,6 +50,8 @@ def send_email_params(email: OutgoingEmail) -> dict[str, Any]:
         "FeedbackForwardingEmailAddress": email.feedback_address,
         "EmailTags": [{"Name": SUBMISSION_TAG, "Value": email.submission_id}],
     }
+    if email.kind != "submission":
+        params["EmailTags"].append({"Name": KIND_TAG, "Value": email.kind})
     if email.configuration_set:
         params["ConfigurationSetName"] = email.configuration_set
     return params

@@ -72,6 +72,9 @@ class OutgoingEmail:
     feedback_address: str
     configuration_set: str | None
     raw: bytes
+    # ``receipt`` for a receipt to the submitter (tagged, so SES events about it never touch the
+    # submission's status); the owner's notification is ``submission``.
+    kind: str = "submission"
 
 
 class CompositionError(RuntimeError):

@@ -2,7 +2,10 @@
 
 Accepts both SES formats: event publishing (``eventType``, from a configuration set) and
 identity notifications (``notificationType``). The submission is found by the
-``submission_id`` message tag the sender attached.
+``submission_id`` message tag the sender attached. A receipt to the submitter also carries the
+tag ``kind=receipt``: its events never change the submission's status (a bounced receipt is not
+a bounced submission); a hard bounce or a complaint puts its address on the receipt ledger's
+bounce list instead, so it gets no more receipts.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Any
 from toiawase.core import records
 
 TAG = "submission_id"
+KIND_TAG = "kind"
+SUBMISSION_KIND = "submission"
+RECEIPT_KIND = "receipt"
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class FeedbackEvent:
     new_status: str | None
     affected: tuple[str, ...]  # recipients the event is about
     detail: str  # e.g. the bounce type; safe to log
+    kind: str = SUBMISSION_KIND  # the mail's ``kind`` tag: the owner's mail, or a receipt
 
 
 class FeedbackError(ValueError):
@@ -46,6 +53,8 @@ def parse_ses_event(message: str) -> FeedbackEvent:
     tags = mail.get("tags") or {}
     tag_values = tags.get(TAG) or []
     submission_id = str(tag_values[0]) if tag_values else None
+    kind_values = tags.get(KIND_TAG) or []
+    kind = RECEIPT_KIND if kind_values and str(kind_values[0]) == RECEIPT_KIND else SUBMISSION_KIND
     new_status: str | None = None
     affected: tuple[str, ...] = ()
     detail = ""
@@ -72,7 +81,20 @@ def parse_ses_event(message: str) -> FeedbackEvent:
         detail = str((data.get("reject") or {}).get("reason") or "")
     elif event_type == "DeliveryDelay":
         detail = str((data.get("deliveryDelay") or {}).get("delayType") or "")
-    return FeedbackEvent(event_type, submission_id, new_status, affected, detail)
+    if kind == RECEIPT_KIND:
+        new_status = None  # the submission's status is the owner's mail's, never the receipt's
+    return FeedbackEvent(event_type, submission_id, new_status, affected, detail, kind)
+
+
+def receipt_addresses_to_block(event: FeedbackEvent) -> tuple[str, ...]:
+    """The addresses a receipt hard-bounced from or drew a complaint from: no more receipts."""
+    if event.kind != RECEIPT_KIND:
+        return ()
+    if event.event_type == "Complaint" or (
+        event.event_type == "Bounce" and event.detail != "Transient"
+    ):
+        return tuple(a for a in event.affected if a)
+    return ()
 
 
 def statuses_it_may_replace(new_status: str) -> tuple[str, ...]:

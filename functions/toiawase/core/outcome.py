@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from toiawase.core.http import HttpResponse
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
+    Admission,
     CaptchaVerifier,
-    Deduplicator,
     FileStore,
-    RateLimiter,
     RetryQueue,
     Sender,
     SubmissionStore,
@@ -26,9 +26,12 @@ class Dependencies:
     new_id: Callable[[], str]
     store: SubmissionStore | None = None
     queue: RetryQueue | None = None
-    dedupe: Deduplicator | None = None
-    limiter: RateLimiter | None = None
+    # Counts, claims and keeps a submission in one call (rate limits, idempotency, the row).
+    admission: Admission | None = None
     captcha: CaptchaVerifier | None = None
+    # The notify targets' queue (webhook, Slack, Discord, receipt); written after the email's
+    # fate is known, never waited on by the visitor's answer.
+    deliveries: DeliveryQueue | None = None
     # Waits about as long as a send takes: the honeypot's answer must not be tellably faster.
     imitate_send: Callable[[], None] | None = None
     # File uploads (core/uploads.py): the private bucket and what was issued for it.

@@ -6,10 +6,10 @@ learns which AWS service (or which library) is behind it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from toiawase.core.compose import OutgoingEmail
 from toiawase.core.records import StoredSubmission
@@ -37,16 +37,37 @@ class QueueUnavailable(Exception):
     """The retry queue could not take a message."""
 
 
-class LimiterUnavailable(Exception):
-    """The rate-limit counters could not be read or written."""
-
-
 class CaptchaUnavailable(Exception):
     """The captcha provider did not answer in time, or answered with an error."""
 
 
 class InProgress(Exception):
     """The same submission (same idempotency key) is being handled by another request."""
+
+
+class OverLimit(Exception):
+    """An admission was refused because ``counters[index]`` is at its limit; nothing was written."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+class AlreadyClaimed(Exception):
+    """The idempotency key is held by an earlier submission (a repeat): nothing was written.
+
+    ``submission_id`` is the first submission's id; ``answer`` the status recorded on the claim
+    when there is no submissions table to read it from (None while that one is in progress).
+    """
+
+    def __init__(self, submission_id: str, answer: str | None = None) -> None:
+        super().__init__(submission_id)
+        self.submission_id = submission_id
+        self.answer = answer
+
+
+class AdmissionUnavailable(Exception):
+    """The admission write failed for an outage (not a condition): nothing is known written."""
 
 
 class Sender(Protocol):
@@ -99,17 +120,61 @@ class RetryQueue(Protocol):
     def enqueue(self, submission_id: str, delay_seconds: int = 0) -> None: ...
 
 
-class Deduplicator(Protocol):
-    """Runs ``work`` once per key within a window; a repeat gets the first result."""
+@dataclass(frozen=True)
+class Counter:
+    """One rate-limit counter: ``key`` counts admissions until ``resets_at`` (epoch seconds)."""
 
-    def once(self, key: str, work: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]: ...
+    key: str
+    limit: int
+    resets_at: int
 
 
-class RateLimiter(Protocol):
-    """Atomic counters that expire."""
+@dataclass(frozen=True)
+class Claim:
+    """The right to handle one submission (its idempotency key) for a window.
 
-    def hit(self, key: str, expires_at: int) -> int:
-        """Add one to ``key`` and return the new count; raise ``LimiterUnavailable``."""
+    ``key`` is the digest of ``toiawase.core.idempotency``; ``submission_id`` the id the
+    submission gets; ``now`` and ``expires_at`` epoch seconds (a repeat after ``expires_at`` is
+    a new submission).
+    """
+
+    key: str
+    submission_id: str
+    now: int
+    expires_at: int
+
+
+class Admission(Protocol):
+    """Counts, claims and keeps a submission in one all-or-nothing write (one round trip).
+
+    The request path's first AWS call. Every part is optional: counters only (a refused post
+    still counts against its client), or counters, the idempotency claim and the stored row.
+    """
+
+    def admit(
+        self,
+        counters: Sequence[Counter],
+        claim: Claim | None = None,
+        record: StoredSubmission | None = None,
+    ) -> None:
+        """Add one to every counter, take the claim and write the record, or none of it.
+
+        Raises ``OverLimit`` (a counter is at its limit), ``AlreadyClaimed`` (a repeat; it wins
+        over a limit: a repeat spends nothing) or ``AdmissionUnavailable`` (outage).
+        """
+
+    def settle(self, claim: Claim, answer: str) -> None:
+        """Record the answer on the claim, for repeats, when no submissions table holds it.
+
+        A no-op when the submission's row is the answer (a submissions table is configured).
+        Raises ``AdmissionUnavailable``.
+        """
+
+    def release(self, claim: Claim | None, record: StoredSubmission | None) -> None:
+        """Undo an admission whose submission was then refused or not accepted: the claim is
+        dropped (the client may send again) and the row deleted while its status is still the
+        record's (``received``, or ``scanning`` for files awaiting their malware scan).
+        The counters stay spent. Raises ``AdmissionUnavailable``."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -77,20 +77,14 @@ class ErasureKeys:
 NO_ERASURE_KEYS = ErasureKeys()
 
 
-class _RecordKeys(Protocol):
-    def record_key(self, key: str) -> str: ...
-
-
 def erasure_keys(submission: Submission, deps: Dependencies, key: str | None) -> ErasureKeys:
-    """The reply-to address's keyed hash (when a key is configured) and the name of the
-    idempotency record (when the deduplicator can say it; called inside its unit of work)."""
+    """The reply-to address's keyed hash (when a key is configured) and the id of the
+    idempotency claim the admission writes for it (its key)."""
     hashed = (
         deps.reply_hasher(submission.email.normalized)
         if deps.reply_hasher is not None and submission.email is not None
         else None
     )
-    record: str | None = None
-    if key is not None and deps.dedupe is not None:
-        namer = getattr(deps.dedupe, "record_key", None)
-        record = cast("_RecordKeys", deps.dedupe).record_key(key) if namer is not None else None
+    # The admission's idempotency claim is stored under its key (the item's ``id``).
+    record = key if key is not None and deps.admission is not None else None
     return ErasureKeys(hashed, record)

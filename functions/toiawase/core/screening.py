@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from toiawase.core.config import Defences, Settings, normalize_origin
 from toiawase.core.errors import InputError
 from toiawase.core.http import HttpRequest
+from toiawase.core.ports import Counter
 from toiawase.core.submission import Submission
 from toiawase.core.text import fold_for_matching
 
@@ -65,13 +65,8 @@ def client_key(source_ip: str) -> str:
     return str(address)
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """One counter: ``key`` counts requests until ``resets_at`` (epoch seconds)."""
-
-    key: str
-    limit: int
-    resets_at: int
+# One counter: ``key`` counts admissions until ``resets_at`` (epoch seconds).
+Bucket = Counter
 
 
 def _buckets(scope: str, wanted: list[tuple[int, int]], now: datetime) -> list[Bucket]:

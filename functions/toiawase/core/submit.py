@@ -1,9 +1,30 @@
 """``POST /submit``: one submission, from request to honest answer. Pure: adapters are passed in.
 
-parse → validate → screen (honeypot) → [deduplicate] → [store] → compose → send, then the
-answer the contract asks for. The browser is told ``sent`` only after SES accepted the
+parse → validate → screen (honeypot, content) → admit → [captcha] → compose → send → status,
+then the answer the contract asks for. The browser is told ``sent`` only after SES accepted the
 message, ``queued`` (202) only when the submission is held durably for a retry, and a 5xx when
 neither happened.
+
+Three sequential AWS calls on the success path with the template's defaults (issue 15):
+
+1. **admit** (``ports.Admission``, one DynamoDB ``TransactWriteItems``): the client's and the
+   form's rate-limit counters (each on ``hits < limit``, so a refused request increments
+   nothing), the idempotency claim (a repeat learns the first id from the refusal), and the row
+   (``received``): all or nothing, durable before any 2xx;
+2. ``SendEmail``;
+3. the row's status (``sent``; ``queued`` or ``failed`` when held for a retry).
+
+A submission with files (issue 12, ``core/uploads.py``) has them checked (the posted parts, or
+the claimed upload's objects: one conditional write, one ranged GET each) and kept under
+``submissions/<form>/<id>/<n>`` *before* the admission writes its row, so the row names kept
+files and a redrive re-reads them; those calls come on top of the three. With malware scanning
+on, the row is ``scanning`` and the answer 202; the scan-result function sends it.
+
+A honeypot hit takes the same shape: its row is ``spam``, only the client's counters count it,
+a wait as long as a send stands in for SES, and the same status update follows. A repeat of an
+admitted post reads that submission's row (one ``GetItem``) and answers from it. A post refused
+by validation or the content rules makes one call, its client's counters alone: a client's junk
+still spends its own budget (429 past it), never the form's.
 """
 
 from __future__ import annotations
@@ -21,30 +42,27 @@ from toiawase.core.forms.fields import validate_form
 from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
 from toiawase.core.idempotency import idempotency_key
+from toiawase.core.notify.delivery import plan_deliveries, planned
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import Pairs, parse_form
 from toiawase.core.ports import (
+    AdmissionUnavailable,
+    AlreadyClaimed,
     CaptchaUnavailable,
     CaptchaVerifier,
+    Claim,
+    Counter,
     FilesUnavailable,
     InProgress,
-    LimiterUnavailable,
+    OverLimit,
     QueueUnavailable,
-    RateLimiter,
     SendFailed,
     StoreUnavailable,
-    SubmissionStore,
 )
-from toiawase.core.privacy import NO_ERASURE_KEYS, ErasureKeys, erasure_keys
+from toiawase.core.privacy import erasure_keys
 from toiawase.core.redirect import request_origin, safe_redirect
 from toiawase.core.replies import success
-from toiawase.core.screening import (
-    Bucket,
-    check_content,
-    check_origin,
-    client_buckets,
-    form_buckets,
-)
+from toiawase.core.screening import check_content, check_origin, client_buckets, form_buckets
 from toiawase.core.submission import Submission, validate_submission
 from toiawase.core.text import clean_shown_text
 from toiawase.core.uploads import SubmissionFiles, UploadSettings, file_rules, submission_files
@@ -52,6 +70,13 @@ from toiawase.core.uploads import SubmissionFiles, UploadSettings, file_rules, s
 SUBMIT_PATH = "/submit"
 DEFAULT_FORM_ID = "default"
 MAX_PAGE_URL_CHARS = 2_000
+# A repeat within this window (same client, same content, same key) is the same submission.
+DEDUPE_WINDOW_SECONDS = 600
+# A repeat of a submission still ``received`` this young is told "in progress" (409). An older
+# one was interrupted between its admission and its send: its row is held for a redrive
+# (``toiawase redrive --include-received``; the retry path claims ``received`` rows), so the
+# repeat is told ``queued`` (202), with the first id.
+IN_PROGRESS_LEASE_SECONDS = 30
 
 
 class ScreeningUnavailable(Exception):
@@ -59,7 +84,7 @@ class ScreeningUnavailable(Exception):
 
 
 class RateLimited(Exception):
-    """The form's own budget is spent (raised inside the deduplicated unit, so not remembered)."""
+    """A rate limit refused the admission: nothing was counted, claimed or stored."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
@@ -67,7 +92,7 @@ class RateLimited(Exception):
 
 
 class NotAccepted(Exception):
-    """Raised inside the deduplicated unit so a failed attempt is not remembered as the answer."""
+    """Neither sent nor held: the admission is released, so a retry is a new attempt."""
 
     def __init__(self, status: int, code: str, message: str, reason: str, sid: str) -> None:
         super().__init__(code)
@@ -84,12 +109,13 @@ def submit(
     form: Form | None = None,
     files_settings: UploadSettings | None = None,
 ) -> Outcome:
-    """Screen, validate, keep, compose and send one submission; answer what really happened.
+    """Screen, validate, admit, compose and send one submission; answer what really happened.
 
-    The order matters for the rate limits: the client's counters are hit first (every request
-    of a client counts against that client), and the form's counters only for a submission that
-    passed the client's limit, validation, the honeypot and the content rules — inside the
-    deduplicated unit, so a replayed double-click spends nothing either.
+    The rate limits: a client's counters count every post of that client that reached
+    validation; the form's counters only a submission that passed the client's limit,
+    validation, the honeypot and the content rules (red-team finding 2), in the same
+    all-or-nothing admission as its idempotency claim, so a replayed double-click spends
+    nothing either. An outage of the admission fails open (``_admit``).
     """
     raw_page_url = request.header("referer")
     # What is shown (the email's "Page:" line, logs, the dev terminal) is cleaned like submitted
@@ -102,17 +128,13 @@ def submit(
     )
     defences = settings.defences
     form_id = form.id if form is not None else DEFAULT_FORM_ID
-    # The error page names each field as the form's own label does (FIELD_LABELS otherwise).
-    labels = {f.name: f.label for f in form.fields if f.label} if form is not None else None
     notes: list[str] = []
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
             answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
             if json_client
-            else answers.error_html(
-                exc.status, exc.message, exc.fields, back_url, headers, labels=labels
-            )
+            else answers.error_html(exc.status, exc.message, exc.fields, back_url, headers)
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
@@ -120,81 +142,7 @@ def submit(
         message = f"Too many submissions. Please try again in {retry_after} seconds."
         return refuse(InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)})
 
-    try:
-        check_origin(request, settings)
-    except InputError as exc:
-        return refuse(exc)
-    if deps.limiter is not None:
-        buckets = client_buckets(request.source_ip, defences, request.received_at, form_id)
-        retry_after = _rate_limited(buckets, request.received_at, deps.limiter, notes)
-        if retry_after is not None:
-            return too_many(retry_after)
-    try:
-        if isinstance(content_type, InputError):
-            raise content_type
-        parsed = content_type if content_type is not None else request.header("content-type")
-        file_fields = frozenset(file_rules(form)) if form is not None else frozenset()
-        body = parse_form(parsed, request.body, settings.limits, file_fields)
-        pairs = body.pairs
-        submission = validate(pairs, settings, form)
-        if not submission.honeypot_filled:
-            check_content(submission, defences)
-    except InputError as exc:
-        return refuse(exc)
-
-    redirect_to = safe_redirect(
-        submission.next_url, settings.allowed_origins, settings.redirect_url, raw_page_url
-    )
-    meta = SubmissionMeta(
-        submission_id="",  # set inside the unit of work, so a replay keeps the first id
-        received_at=request.received_at,
-        page_url=page_url,
-        origin=request_origin(request.header("origin"), raw_page_url),
-        client_ip=request.source_ip,
-    )
-    token = _captcha_token(pairs, defences.captcha_field)
-    ran: list[bool] = []
-    key: str | None = None
-    if deps.dedupe is not None:
-        ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
-        key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
-
-    def work() -> Mapping[str, Any]:
-        ran.append(True)
-        erasure = erasure_keys(submission, deps, key)
-        if submission.honeypot_filled:
-            return _screened_as_spam(submission, meta, deps, notes, erasure)
-        if deps.limiter is not None:
-            buckets = form_buckets(defences, request.received_at, form_id)
-            wait = _rate_limited(buckets, request.received_at, deps.limiter, notes)
-            if wait is not None:
-                raise RateLimited(wait)
-        # Inside the deduplicated unit: a repeat of an accepted post is answered from the first
-        # without presenting its (single-use) captcha token to the provider again.
-        _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
-        files = submission_files(
-            body.files,
-            pairs,
-            form,
-            files_settings or UploadSettings(),
-            deps,
-            int(request.received_at.timestamp()),
-        )
-        return accept(submission, meta, settings, deps, notes, erasure, files)
-
-    try:
-        if deps.dedupe is not None and key is not None:
-            result = deps.dedupe.once(key, work)
-        else:
-            result = work()
-    except RateLimited as exc:
-        return too_many(exc.retry_after)
-    except InputError as exc:
-        return refuse(exc)
-    except ScreeningUnavailable:
-        message = "The spam check is not answering, so your message was not sent. Please try again."
-        return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
-    except NotAccepted as exc:
+    def not_accepted(exc: NotAccepted) -> Outcome:
         message = f"{exc.message} Reference: {exc.submission_id}."
         extra = {"Retry-After": "60"} if exc.status == 503 else {}
         response = (
@@ -203,7 +151,8 @@ def submit(
             else answers.error_html(exc.status, message, back_url=back_url, headers=extra)
         )
         return Outcome(response, "send_failed", exc.reason, exc.submission_id, tuple(notes))
-    except InProgress:
+
+    def in_progress() -> Outcome:
         message = "This submission is already being sent. Please wait a moment; do not resend it."
         response = (
             answers.error_json(409, "in_progress", message)
@@ -212,11 +161,127 @@ def submit(
         )
         return Outcome(response, "in_progress", "in_progress", None, tuple(notes))
 
-    sid, status = str(result["id"]), str(result["status"])
+    try:
+        check_origin(request, settings)
+    except InputError as exc:
+        return refuse(exc)
+    now = request.received_at
+    client_counters = client_buckets(request.source_ip, defences, now, form_id)
+    try:
+        if isinstance(content_type, InputError):
+            raise content_type
+        parsed = content_type if content_type is not None else request.header("content-type")
+        file_fields = frozenset(file_rules(form)) if form is not None else frozenset()
+        body = parse_form(parsed, request.body, settings.limits, file_fields)
+        pairs = body.pairs
+        submission = validate(pairs, settings, form)
+        files = None
+        if not submission.honeypot_filled:
+            check_content(submission, defences)
+            # Checked before the admission: the row it writes names the kept files. A bot's
+            # files (honeypot) are never read, claimed or kept.
+            files = submission_files(
+                body.files,
+                pairs,
+                form,
+                files_settings or UploadSettings(),
+                deps,
+                int(now.timestamp()),
+            )
+    except InputError as exc:
+        # A refused post still counts against its client (one call: its counters alone), so
+        # past its limit the client is told 429 whatever it sends.
+        try:
+            _admit(client_counters, None, None, now, deps, notes)
+        except RateLimited as limited:
+            return too_many(limited.retry_after)
+        return refuse(exc)
+
+    redirect_to = safe_redirect(
+        submission.next_url, settings.allowed_origins, settings.redirect_url, raw_page_url
+    )
+    sid = deps.new_id()
+    meta = SubmissionMeta(
+        submission_id=sid,
+        received_at=now,
+        page_url=page_url,
+        origin=request_origin(request.header("origin"), raw_page_url),
+        client_ip=request.source_ip,
+    )
+    spam = submission.honeypot_filled
+    if files is not None:
+        # Kept before the row is written, so a stored submission's files are always there.
+        try:
+            files = _keep_files(files, sid, deps)
+        except NotAccepted as exc:
+            return not_accepted(exc)
+        submission = files.named_in(submission)
+    # Malware scanning on (core/scanning.py): the files are sent once every one is clean.
+    scanning = files is not None and files.settings.scanning
+    counters = client_counters + ([] if spam else form_buckets(defences, now, form_id))
+    claim = None
+    if deps.admission is not None:
+        ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
+        key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
+        epoch = int(now.timestamp())
+        claim = Claim(key, sid, epoch, epoch + DEDUPE_WINDOW_SECONDS)
+    record = None
+    erasure = erasure_keys(submission, deps, claim.key if claim is not None else None)
+    if deps.store is not None:
+        record = records.StoredSubmission(
+            submission_id=sid,
+            status=records.SPAM if spam else records.SCANNING if scanning else records.RECEIVED,
+            created_at=now,
+            updated_at=now,
+            payload=records.encode_payload(submission, meta, files.stored() if files else None),
+            form_id=submission.form_id,
+            # What `toiawase forget` finds and deletes it by (core.privacy).
+            reply_hash=erasure.reply_hash,
+            idempotency_record=erasure.idempotency_record,
+        )
+    try:
+        stored, claim = _admit(counters, claim, record, now, deps, notes)
+    except RateLimited as exc:
+        return too_many(exc.retry_after)
+    except AlreadyClaimed as exc:
+        try:
+            first = _replayed(exc, deps, now)
+        except InProgress:
+            return in_progress()
+        response = success(json_client, exc.submission_id, first, redirect_to)
+        return Outcome(response, "replayed", None, exc.submission_id, tuple(notes))
+
+    if spam:
+        result = _screened_as_spam(sid, stored, claim, deps, now, notes)
+    else:
+        token = token_of(pairs, defences.captcha_field)
+        try:
+            # After the admission: a repeat of an accepted post is answered from the first
+            # without presenting its (single-use) captcha token to the provider again.
+            _check_captcha(token, request.source_ip, settings, deps.captcha, notes)
+            result = accept(
+                submission, meta, settings, deps, notes, stored=stored, form=form, files=files
+            )
+        except InputError as exc:
+            _release(claim, record if stored else None, deps, notes)
+            return refuse(exc)
+        except ScreeningUnavailable:
+            _release(claim, record if stored else None, deps, notes)
+            message = (
+                "The spam check is not answering, so your message was not sent. Please try again."
+            )
+            return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
+        except NotAccepted as exc:
+            _release(claim, None, deps, notes)
+            return not_accepted(exc)
+        if not stored and claim is not None:
+            _settle(claim, str(result["status"]), deps, notes)
+
+    status = str(result["status"])
     response = success(json_client, sid, status, redirect_to)
-    # When the work did not run here, this is the first request's answer, replayed.
-    kind = str(result.get("outcome", status)) if ran else "replayed"
-    return Outcome(response, kind, result.get("reason"), sid, tuple(notes))
+    return Outcome(
+        response, str(result.get("outcome", status)), result.get("reason"), sid, tuple(notes)
+    )
 
 
 def validate(pairs: Pairs, settings: Settings, form: Form | None) -> Submission:
@@ -244,48 +309,124 @@ def validate(pairs: Pairs, settings: Settings, form: Form | None) -> Submission:
     )
 
 
-def _rate_limited(
-    buckets: list[Bucket], now: datetime, limiter: RateLimiter, notes: list[str]
-) -> int | None:
-    """Seconds to wait when a limit is exceeded; None to go on. Fails open: an outage of the
-    counters must not turn real submissions away (the stage throttling still bounds abuse)."""
-    wait = 0
+def _admit(
+    counters: list[Counter],
+    claim: Claim | None,
+    record: records.StoredSubmission | None,
+    now: datetime,
+    deps: Dependencies,
+    notes: list[str],
+) -> tuple[bool, Claim | None]:
+    """The first call: count, claim and keep, all or nothing. Returns (stored, claim held).
+
+    Raises ``RateLimited`` (a counter is at its limit: nothing written) or ``AlreadyClaimed``
+    (a repeat). Fails open, as the counters always have: when the admission itself is down
+    (throttled, 5xx, timeout) the submission is kept by the store alone (one ``PutItem``,
+    without counters or claim) and sent; the outage is counted (``RateLimiterFailed``, the
+    screening-outage alarm) and the HTTP API's stage throttling still bounds abuse. Turning real
+    visitors away because a counter table hiccupped would be the worse failure.
+    """
+    if deps.admission is not None:
+        try:
+            deps.admission.admit(counters, claim, record)
+        except OverLimit as exc:
+            notes.append("RateLimited")
+            wait = counters[exc.index].resets_at - int(now.timestamp())
+            raise RateLimited(max(wait, 1)) from None
+        except AdmissionUnavailable:
+            notes.append("RateLimiterFailed")
+        else:
+            return record is not None, claim
+    if record is None or deps.store is None:
+        return False, None
     try:
-        for bucket in buckets:
-            if limiter.hit(bucket.key, bucket.resets_at) > bucket.limit:
-                wait = max(wait, bucket.resets_at - int(now.timestamp()))
-    except LimiterUnavailable:
+        deps.store.create(record)
+    except StoreUnavailable:
+        notes.append("StoreFailed")
+        return False, None
+    return True, None
+
+
+def _replayed(exc: AlreadyClaimed, deps: Dependencies, now: datetime) -> str:
+    """The public status of a repeat's first submission (one ``GetItem`` of its row).
+
+    Still ``received`` and younger than the lease: in progress (``InProgress``, 409). Older:
+    its request died between admission and send, and the row is held for a redrive: ``queued``.
+    """
+    status, created = exc.answer, None
+    if deps.store is not None:
+        try:
+            row = deps.store.get(exc.submission_id)
+        except StoreUnavailable:
+            row = None
+        if row is not None:
+            status, created = row.status, row.created_at
+    if status is None or status == records.RECEIVED:
+        if created is None or (now - created).total_seconds() < IN_PROGRESS_LEASE_SECONDS:
+            raise InProgress(exc.submission_id)
+        return records.QUEUED
+    if status == records.SCANNING:
+        return records.SCANNING
+    return records.SENT if status in records.DONE else records.QUEUED
+
+
+def _settle(claim: Claim, status: str, deps: Dependencies, notes: list[str]) -> None:
+    """Without a stored row, the answer for repeats is kept on the claim."""
+    if deps.admission is None:
+        return
+    try:
+        deps.admission.settle(claim, status)
+    except AdmissionUnavailable:
         notes.append("RateLimiterFailed")
-        return None
-    if wait:
-        notes.append("RateLimited")
-        return max(wait, 1)
-    return None
+
+
+def _release(
+    claim: Claim | None,
+    record: records.StoredSubmission | None,
+    deps: Dependencies,
+    notes: list[str],
+) -> None:
+    """Undo an admission whose submission was refused after it (captcha) or not accepted, so
+    the client may send it again. The counters stay spent, as they were before issue 15."""
+    if deps.admission is None or (claim is None and record is None):
+        return
+    try:
+        deps.admission.release(claim, record)
+    except AdmissionUnavailable:
+        notes.append("RateLimiterFailed")
 
 
 def _screened_as_spam(
-    submission: Submission,
-    meta: SubmissionMeta,
+    sid: str,
+    stored: bool,
+    claim: Claim | None,
     deps: Dependencies,
+    now: datetime,
     notes: list[str],
-    erasure: ErasureKeys = NO_ERASURE_KEYS,
 ) -> dict[str, Any]:
-    """The honeypot was filled: keep the submission as ``spam`` and answer as for a real one.
+    """The honeypot was filled: kept as ``spam`` (the admission wrote that row) and answered
+    as a real submission would be.
 
     Bots get the normal answer so they learn nothing; nothing is sent, but the submission is
-    kept so the owner can review a false positive (``toiawase spam``). It runs in the same
-    deduplicated unit as a real submission, writes the same row, and then waits about as long as
-    an SES call takes (``Dependencies.imitate_send``) so its answer time does not give it away;
-    its public status follows a real one's life (``toiawase.core.status``).
+    kept so the owner can review a false positive (``toiawase spam``). It takes a real one's
+    calls: the admission (only the client's counters count it), a wait about as long as an SES
+    call (``Dependencies.imitate_send``) so its answer time does not give it away, and the same
+    status update. Its public status follows a real one's life (``toiawase.core.status``).
     """
-    sid = deps.new_id()
-    _keep_spam(submission, meta, sid, deps.store, notes, erasure)
     if deps.imitate_send is not None:
         deps.imitate_send()
+    if stored and deps.store is not None:
+        try:
+            deps.store.mark(sid, records.SPAM, now)
+        except StoreUnavailable:
+            notes.append("StoreFailed")
+    elif claim is not None:
+        _settle(claim, records.SENT, deps, notes)
     return {"id": sid, "status": records.SENT, "outcome": "spam", "reason": "honeypot"}
 
 
-def _captcha_token(pairs: list[tuple[str, str]], field_name: str | None) -> str:
+def token_of(pairs: list[tuple[str, str]], field_name: str | None) -> str:
+    """The captcha widget's token, if the form has one."""
     if field_name is None:
         return ""
     return next((v.strip() for k, v in pairs if k == field_name and v.strip()), "")
@@ -335,76 +476,33 @@ def _check_captcha(
         raise failed
 
 
-def _keep_spam(
-    submission: Submission,
-    meta: SubmissionMeta,
-    sid: str,
-    store: SubmissionStore | None,
-    notes: list[str],
-    erasure: ErasureKeys = NO_ERASURE_KEYS,
-) -> None:
-    if store is None:
-        return
-    meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
-    try:
-        store.create(
-            records.StoredSubmission(
-                submission_id=sid,
-                status=records.SPAM,
-                created_at=meta.received_at,
-                updated_at=meta.received_at,
-                payload=records.encode_payload(submission, meta),
-                form_id=submission.form_id,
-                reply_hash=erasure.reply_hash,
-                idempotency_record=erasure.idempotency_record,
-            )
-        )
-    except StoreUnavailable:
-        notes.append("StoreFailed")
-
-
 def accept(
     submission: Submission,
     meta: SubmissionMeta,
     settings: Settings,
     deps: Dependencies,
     notes: list[str],
-    erasure: ErasureKeys = NO_ERASURE_KEYS,
+    *,
+    stored: bool,
+    form: Form | None = None,
     files: SubmissionFiles | None = None,
 ) -> dict[str, Any]:
-    """Store (when configured), send, and fall back to the retry queue. Idempotent unit.
+    """Send an admitted submission and fall back to the retry queue.
 
-    ``files`` (``core/uploads.py``) are kept in the bucket first, so a retry re-reads them.
+    ``stored``: the admission wrote its row (``received``), durable before any 2xx; then a
+    transient SES failure holds it for a retry (202), and a success marks it ``sent``.
+
+    ``files`` (``core/uploads.py``) were kept in the bucket before the admission; they are
+    attached or linked. With malware scanning on, the row is ``scanning`` and nothing is sent
+    here (202): the scan-result function queues it once every file is clean.
+
+    Once the email's fate is known, the form's other targets (webhook, Slack, Discord, the
+    receipt) are queued — only here, so never for a honeypot, rate-limited or refused
+    submission, and only once per deduplicated post. The answer does not depend on them.
     """
-    sid = deps.new_id()
-    meta = SubmissionMeta(sid, meta.received_at, meta.page_url, meta.origin, meta.client_ip)
-    if files is not None:
-        files = _keep_files(files, sid, deps)
-        submission = files.named_in(submission)
-    # Malware scanning on (core/scanning.py): the files are sent once every one is clean.
-    scanning = files is not None and files.settings.scanning
+    sid = meta.submission_id
     notes.append("Accepted")
-    stored = False
-    if deps.store is not None:
-        try:
-            deps.store.create(
-                records.StoredSubmission(
-                    submission_id=sid,
-                    status=records.SCANNING if scanning else records.RECEIVED,
-                    created_at=meta.received_at,
-                    updated_at=meta.received_at,
-                    payload=records.encode_payload(
-                        submission, meta, files.stored() if files else None
-                    ),
-                    form_id=submission.form_id,
-                    reply_hash=erasure.reply_hash,
-                    idempotency_record=erasure.idempotency_record,
-                )
-            )
-            stored = True
-        except StoreUnavailable:
-            notes.append("StoreFailed")
-    if scanning:
+    if files is not None and files.settings.scanning:
         if not stored:
             raise NotAccepted(
                 503,
@@ -414,6 +512,9 @@ def accept(
                 "store_unavailable",
                 sid,
             )
+        # Held like a queued submission: its fate is settled by the scan, so its deliveries
+        # are planned now, as for a 202 ``queued``.
+        _plan(form, sid, stored, deps, notes)
         return {"id": sid, "status": records.SCANNING, "outcome": "scanning"}
     if files is not None:
         email = compose(submission, meta, settings, *files.for_email(deps.files))
@@ -424,12 +525,16 @@ def accept(
         message_id = deps.sender.send(email)
     except SendFailed as exc:
         notes.append("SendFailedTransient" if exc.transient else "SendFailedPermanent")
-        return _after_send_failure(exc, sid, stored, now, deps, notes)
+        # Raises NotAccepted (nothing kept, nothing planned) unless the submission is stored.
+        result = _after_send_failure(exc, sid, stored, now, deps, notes)
+        _plan(form, sid, stored, deps, notes)
+        return result
     if stored and deps.store is not None:
         try:
             deps.store.mark(sid, records.SENT, now, message_id=message_id, count_attempt=True)
         except StoreUnavailable:
             notes.append("StoreFailed")
+    _plan(form, sid, stored, deps, notes)
     return {"id": sid, "status": records.SENT}
 
 
@@ -445,6 +550,17 @@ def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> Submiss
             "files_unavailable",
             sid,
         ) from None
+
+
+def _plan(form: Form | None, sid: str, stored: bool, deps: Dependencies, notes: list[str]) -> None:
+    """Queue the form's deliveries. The consumer reads the submission from the table, so a
+    submission that could not be stored has none (``DeliveriesNotKept`` says so)."""
+    if form is None or not planned(form, sid):
+        return
+    if not stored:
+        notes.append("DeliveriesNotKept")
+        return
+    plan_deliveries(form, sid, deps.deliveries, notes)
 
 
 def _after_send_failure(

@@ -48,11 +48,12 @@ from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.ports import (
+    AdmissionUnavailable,
     FileStore,
     FilesUnavailable,
     IssuedFile,
     IssuedUpload,
-    LimiterUnavailable,
+    OverLimit,
 )
 from toiawase.core.screening import check_origin, client_buckets
 from toiawase.core.submission import Submission
@@ -169,18 +170,19 @@ def _rate_limited(
     request: HttpRequest, settings: Settings, form_id: str, deps: Dependencies
 ) -> int:
     """Seconds to wait (0: go on). The client's counters of the form, as a submission spends
-    them (an upload request counts as one request); fails open like them."""
-    if deps.limiter is None:
+    them (an upload request counts as one request: one admission of the counters alone, all or
+    nothing, so a refused request counts nothing); fails open like them."""
+    if deps.admission is None:
         return 0
     now = request.received_at
-    wait = 0
+    counters = client_buckets(request.source_ip, settings.defences, now, form_id)
     try:
-        for bucket in client_buckets(request.source_ip, settings.defences, now, form_id):
-            if deps.limiter.hit(bucket.key, bucket.resets_at) > bucket.limit:
-                wait = max(wait, bucket.resets_at - int(now.timestamp()), 1)
-    except LimiterUnavailable:
+        deps.admission.admit(counters)
+    except OverLimit as exc:
+        return max(counters[exc.index].resets_at - int(now.timestamp()), 1)
+    except AdmissionUnavailable:
         return 0
-    return wait
+    return 0
 
 
 def _read_request(body: bytes) -> list[tuple[str, str, int, str]]:

@@ -8,14 +8,14 @@ one win, are caught on the nodes as an error.
 
 from __future__ import annotations
 
-import ipaddress
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -25,6 +25,7 @@ from toiawase.core.config import Settings, normalize_origin
 from toiawase.core.errors import ConfigError
 from toiawase.core.forms.load import forms_from_document
 from toiawase.core.forms.patterns import pattern_problem
+from toiawase.core.notify.urlpolicy import UrlRefused, check_url, parse_policy
 
 PathKey = tuple[str | int, ...]
 
@@ -140,14 +141,6 @@ def _schema_problems(doc: Document) -> Iterator[Problem]:
         yield _at(doc, path, message)
 
 
-def _private_ip(host: str) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost")
-    return not address.is_global
-
-
 def _rules(doc: Document) -> Iterator[Problem]:
     """What a JSON Schema cannot say. Parts of the wrong shape (the schema reports those) are
     skipped, so one wrong key does not hide the other problems."""
@@ -223,19 +216,29 @@ def _scope_rules(
 
 
 def _url_problems(url: str) -> Iterator[str]:
+    """The delivery function's own policy (``urlpolicy.check_url``), on what can be decided
+    without DNS: scheme, port (``WEBHOOK_ALLOWED_PORTS`` as deployed, default 443), credentials,
+    and literal addresses in every spelling. Loopback is never allowed here: the template never
+    sets ``WEBHOOK_ALLOW_LOOPBACK``. Host names are resolved (and checked) at delivery time."""
+    policy = parse_policy(os.environ.get("WEBHOOK_ALLOWED_PORTS"), None)
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018  (raises ValueError for a bad port)
     except ValueError:
         yield "is not a URL"
         return
-    if parts.scheme != "https" or not host:
-        yield "must be an https:// URL"
-    if parts.username is not None or parts.password is not None:
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         yield "must not carry a user name or password (use the webhook's secret)"
-    if host and _private_ip(host):
-        yield "must not point at a private, loopback or link-local address"
+        # Go on without them, so the other problems of the URL are reported too.
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    try:
+        check_url(url, policy)
+    except UrlRefused as exc:
+        if exc.reason == "scheme":
+            yield "must be an https:// URL"
+        elif exc.reason in ("malformed", "port", "credentials"):
+            yield str(exc)
+        else:
+            yield f"must not point at a private, loopback or link-local address ({exc.reason})"
 
 
 def placeholder_settings() -> Settings:

@@ -1,7 +1,10 @@
 """The feedback function: SES events (via SNS) update each submission's status.
 
 Delivery → ``delivered``; a permanent Bounce → ``bounced``; Complaint → ``complained``;
-Reject → ``rejected``; DeliveryDelay and soft bounces are only logged. A bounce or complaint
+Reject → ``rejected``; DeliveryDelay and soft bounces are only logged. Events about a receipt
+(tag ``kind=receipt``) leave the submission alone; a hard bounce or complaint of one records
+``bounced#<hmac of the address>`` in the counters table, so that address gets no more receipts.
+A bounce or complaint
 from one of the owner's own inboxes means that inbox is broken, so the owner is alerted.
 Bounces go to the owner (``FEEDBACK_ADDRESS``), never to the submitter: the submitter is never
 an envelope sender or a recipient.
@@ -22,9 +25,11 @@ from toiawase.core.feedback import (
     FeedbackError,
     owner_inboxes_hit,
     parse_ses_event,
+    receipt_addresses_to_block,
     statuses_it_may_replace,
 )
-from toiawase.handlers import wiring
+from toiawase.core.notify.receipt import address_key
+from toiawase.handlers import notify_wiring, wiring
 from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
@@ -58,6 +63,18 @@ def handle_message(message: str) -> str:
             f"{', '.join(broken)}, one of your RECIPIENT_ADDRESSES. Form submissions to it "
             "are not arriving; check the mailbox (full? deleted? filtering?).",
         )
+    blocked = receipt_addresses_to_block(event)
+    if blocked:
+        ledger = notify_wiring.receipt_ledger(os.environ)
+        if ledger is None:
+            logger.warning("a receipt bounced but RATE_LIMIT_TABLE is not set", extra=fields)
+        else:
+            key = notify_wiring.address_hash_key(os.environ)
+            for address in blocked:  # raises LedgerUnavailable: SNS retries the event
+                ledger.record_bounce(address_key(address, key))
+            metrics.add_metric(name="ReceiptBlocked", unit=MetricUnit.Count, value=len(blocked))
+            logger.info("receipt address blocked", extra={**fields, "kind": event.kind})
+            return "receipt_blocked"
     store = wiring.store(os.environ)
     if event.new_status is None or event.submission_id is None or store is None:
         logger.info("SES event noted", extra=fields)

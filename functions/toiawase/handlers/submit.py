@@ -125,9 +125,6 @@ def _count_with_reason(name: str, reason: str | None) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway HTTP API (payload 2.0) entry point."""
     deps = wiring.dependencies(os.environ, sender)
-    dedupe = wiring.dedupe(os.environ)
-    if dedupe is not None:
-        dedupe.register_context(context)
     try:
         request = request_from_event(event)
     except InputError as exc:

@@ -1,8 +1,9 @@
 """Building the adapters a function is configured for, once per container.
 
-Optional features are loaded only when configured: without ``SUBMISSIONS_TABLE`` no DynamoDB
-client (or model) is ever created, without ``IDEMPOTENCY_TABLE`` Powertools Idempotency is
-never imported.
+Optional features are loaded only when configured: without ``SUBMISSIONS_TABLE``,
+``IDEMPOTENCY_TABLE`` and ``RATE_LIMIT_TABLE`` no DynamoDB client (or model) is ever created.
+The three tables are written together, in one transaction per submission
+(``adapters.admission``).
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import privacy
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
+    Admission,
     Alerts,
     CaptchaVerifier,
     FileStore,
-    RateLimiter,
     RetryQueue,
     Sender,
     SubmissionStore,
@@ -29,12 +31,10 @@ from toiawase.core.ports import (
 from toiawase.core.privacy import ReplyHasher
 from toiawase.core.service import Dependencies
 
-if TYPE_CHECKING:
-    from toiawase.adapters.idempotency import PowertoolsDeduplicator
-
 SUBMISSIONS_TABLE = "SUBMISSIONS_TABLE"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
 RETRY_QUEUE_URL = "RETRY_QUEUE_URL"
+DELIVERY_QUEUE_URL = "DELIVERY_QUEUE_URL"
 ALERT_TOPIC_ARN = "ALERT_TOPIC_ARN"
 RETENTION_DAYS = "RETENTION_DAYS"
 RATE_LIMIT_TABLE = "RATE_LIMIT_TABLE"
@@ -68,10 +68,23 @@ def _queue(url: str) -> RetryQueue:
 
 
 @cache
-def _dedupe(table: str) -> PowertoolsDeduplicator:
-    from toiawase.adapters.idempotency import PowertoolsDeduplicator
+def _deliveries(url: str) -> DeliveryQueue:
+    from toiawase.adapters.delivery_store import SqsDeliveryQueue
 
-    return PowertoolsDeduplicator(aws.client("dynamodb"), table)
+    return SqsDeliveryQueue(aws.client("sqs"), url)
+
+
+@cache
+def _admission(rate: str, claims: str, submissions: str, retention_days: int) -> Admission:
+    from toiawase.adapters.admission import DynamoAdmission
+
+    return DynamoAdmission(
+        aws.client("dynamodb"),
+        rate_table=rate,
+        claim_table=claims,
+        submissions_table=submissions,
+        retention_days=retention_days,
+    )
 
 
 @cache
@@ -79,13 +92,6 @@ def _alerts(topic: str) -> Alerts:
     from toiawase.adapters.alerts import SnsAlerts
 
     return SnsAlerts(aws.client("sns"), topic)
-
-
-@cache
-def _limiter(table: str) -> RateLimiter:
-    from toiawase.adapters.ratelimit import DynamoRateLimiter
-
-    return DynamoRateLimiter(aws.client("dynamodb"), table)
 
 
 @cache
@@ -102,9 +108,14 @@ def _captcha(
     )
 
 
-def limiter(env: Mapping[str, str]) -> RateLimiter | None:
-    table = env.get(RATE_LIMIT_TABLE, "").strip()
-    return _limiter(table) if table else None
+def admission(env: Mapping[str, str]) -> Admission | None:
+    """Rate limits, idempotency and the stored row, in one write, for the tables configured."""
+    tables = [env.get(name, "").strip() for name in (RATE_LIMIT_TABLE, IDEMPOTENCY_TABLE)]
+    submissions = env.get(SUBMISSIONS_TABLE, "").strip()
+    if not any(tables):
+        return None
+    days = int(env.get(RETENTION_DAYS, "30") or "30")
+    return _admission(tables[0], tables[1], submissions, days)
 
 
 def captcha(env: Mapping[str, str]) -> CaptchaVerifier | None:
@@ -163,9 +174,10 @@ def queue(env: Mapping[str, str]) -> RetryQueue | None:
     return _queue(url) if url else None
 
 
-def dedupe(env: Mapping[str, str]) -> PowertoolsDeduplicator | None:
-    table = env.get(IDEMPOTENCY_TABLE, "").strip()
-    return _dedupe(table) if table else None
+def deliveries(env: Mapping[str, str]) -> DeliveryQueue | None:
+    """The notify targets' queue (``DELIVERY_QUEUE_URL``); None when not configured."""
+    url = env.get(DELIVERY_QUEUE_URL, "").strip()
+    return _deliveries(url) if url else None
 
 
 def alerts(env: Mapping[str, str]) -> Alerts | None:
@@ -229,9 +241,9 @@ def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
         new_id=new_submission_id,
         store=store(env),
         queue=queue(env),
-        dedupe=dedupe(env),
-        limiter=limiter(env),
+        admission=admission(env),
         captcha=captcha(env),
+        deliveries=deliveries(env),
         imitate_send=getattr(sender, "imitate_send", None),
         files=files(env),
         uploads=uploads(env),

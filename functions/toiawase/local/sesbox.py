@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto's default account
 LOCAL_PORT = 3000
@@ -138,11 +140,42 @@ def start_embedded_ses() -> EmbeddedSes:
 
     mock = mock_aws()
     mock.start()
+    serialise_moto_dynamodb()
     region = os.environ.get("AWS_REGION", "us-east-1")
     sender = os.environ.get("SENDER_ADDRESS", LOCAL_ENV["SENDER_ADDRESS"])
     domain = sender.rpartition("@")[2]
     boto3.client("ses", region_name=region).verify_domain_identity(Domain=domain)
     return EmbeddedSes(mock, region)
+
+
+_MOTO_DYNAMODB_LOCK = threading.RLock()
+
+
+def serialise_moto_dynamodb() -> None:
+    """Make moto's DynamoDB one request at a time, as DynamoDB's own isolation would.
+
+    moto applies a ``TransactWriteItems`` item by item and, when it is cancelled, restores
+    deep copies of whole tables taken before it began: a write by another thread in between
+    would be undone (a counter losing hits, another submission's row vanishing). DynamoDB
+    itself isolates transactions (serializable with other writes to the same items). The dev
+    server and the tests run requests on threads, so moto's backend methods take one lock.
+    Idempotent.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "get_item"):
+        method = getattr(DynamoDBBackend, name)
+        if not getattr(method, "_toiawase_locked", False):
+            setattr(DynamoDBBackend, name, _locked(method))
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    def locked(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+        with _MOTO_DYNAMODB_LOCK:
+            return method(*args, **kwargs)
+
+    locked._toiawase_locked = True  # type: ignore[attr-defined]
+    return locked
 
 
 # What may reach the terminal: no C0 control but TAB and LF (ESC starts the sequences that

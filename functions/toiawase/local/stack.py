@@ -1,8 +1,9 @@
 """The stack's stateful resources, created in moto for local runs and tests.
 
 Mirrors template.yaml (tests/integration/test_template.py checks the key schemas match): the
-submissions table, the idempotency table, the retry queue with its dead-letter queue, and the
-alert topic. Call with moto's mock active; put ``env()`` into the environment the handlers read.
+submissions table, the idempotency table, the retry queue and the delivery queue with their
+dead-letter queues, and the alert topic. Call with moto's mock active; put ``env()`` into the
+environment the handlers read.
 """
 
 from __future__ import annotations
@@ -54,9 +55,13 @@ class LocalStack:
     dlq_url: str
     alert_topic_arn: str
     rate_limit_table: str
+    delivery_queue_url: str = ""
+    delivery_dlq_url: str = ""
 
     def env(self) -> dict[str, str]:
         return {
+            "DELIVERY_QUEUE_URL": self.delivery_queue_url,
+            "DELIVERY_DLQ_URL": self.delivery_dlq_url,
             "SUBMISSIONS_TABLE": self.submissions_table,
             "IDEMPOTENCY_TABLE": self.idempotency_table,
             "RETRY_QUEUE_URL": self.queue_url,
@@ -67,7 +72,9 @@ class LocalStack:
         }
 
 
-def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> LocalStack:
+def create_local_stack(
+    prefix: str = "toiawase", max_receive_count: int = 8, delivery_max_receives: int = 12
+) -> LocalStack:
     """Create the resources (moto must be active); ``env()`` names them for the handlers."""
     region = os.environ.get("AWS_REGION", "us-east-1")
     dynamodb = boto3.client("dynamodb", region_name=region)
@@ -104,6 +111,22 @@ def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> 
             ),
         },
     )["QueueUrl"]
+    delivery_dlq_url = sqs.create_queue(QueueName=f"{prefix}-delivery-dlq")["QueueUrl"]
+    delivery_dlq_arn = sqs.get_queue_attributes(
+        QueueUrl=delivery_dlq_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    delivery_queue_url = sqs.create_queue(
+        QueueName=f"{prefix}-delivery",
+        Attributes={
+            "VisibilityTimeout": "60",
+            "RedrivePolicy": json.dumps(
+                {
+                    "deadLetterTargetArn": delivery_dlq_arn,
+                    "maxReceiveCount": str(delivery_max_receives),
+                }
+            ),
+        },
+    )["QueueUrl"]
     topic = boto3.client("sns", region_name=region).create_topic(Name=f"{prefix}-alerts")
     stack = LocalStack(
         submissions_table=f"{prefix}-submissions",
@@ -112,5 +135,7 @@ def create_local_stack(prefix: str = "toiawase", max_receive_count: int = 8) -> 
         dlq_url=dlq_url,
         alert_topic_arn=topic["TopicArn"],
         rate_limit_table=f"{prefix}-rate-limits",
+        delivery_queue_url=delivery_queue_url,
+        delivery_dlq_url=delivery_dlq_url,
     )
     return stack
