@@ -149,6 +149,20 @@ def test_uploaded_files_are_judged_by_content_and_claimed_once(stack):
     assert reused.value.status == 422 and "already used" in reused.value.fields["cv"]
 
 
+def test_the_same_post_may_claim_its_upload_again_another_may_not(stack):
+    """The owner is the post's idempotency key: a repeat of the same post (double-click,
+    resent after a refused captcha) names its upload again; a different post is refused."""
+    upload = issue_and_upload(stack, [("a.pdf", PDF)])
+    assert len(collect_files([], upload, FORM, stack.deps, NOW, owner="key-1")) == 1
+    assert len(collect_files([], upload, FORM, stack.deps, NOW + 5, owner="key-1")) == 1
+    for owner in ("key-2", None):
+        with pytest.raises(InputError) as reused:
+            collect_files([], upload, FORM, stack.deps, NOW + 5, owner=owner)
+        assert "already used" in reused.value.fields["cv"]
+    with pytest.raises(InputError):  # expired, even for its owner
+        collect_files([], upload, FORM, stack.deps, NOW + 24 * 3600, owner="key-1")
+
+
 def test_a_forged_upload_id_or_another_forms_upload_is_refused(stack):
     with pytest.raises(InputError) as forged:
         collect_files([], "f" * 32, FORM, stack.deps, NOW)

@@ -48,16 +48,22 @@ class MemoryFiles:
 class MemoryLedger:
     def __init__(self) -> None:
         self.uploads: dict[str, tuple[IssuedUpload, bool]] = {}
+        self.owners: dict[str, str | None] = {}
 
     def issue(self, upload: IssuedUpload) -> None:
         self.uploads[upload.upload_id] = (upload, False)
 
-    def claim(self, upload_id: str, form_id: str, now: int) -> IssuedUpload | None:
+    def claim(
+        self, upload_id: str, form_id: str, now: int, owner: str | None = None
+    ) -> IssuedUpload | None:
         found = self.uploads.get(upload_id)
-        if found is None or found[1]:
+        if found is None:
             return None
-        upload = found[0]
+        upload, claimed = found
+        if claimed and (owner is None or self.owners.get(upload_id) != owner):
+            return None
         if upload.form_id != form_id or upload.expires_at <= now:
             return None
         self.uploads[upload_id] = (replace(upload), True)
+        self.owners.setdefault(upload_id, owner)
         return upload

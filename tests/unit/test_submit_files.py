@@ -7,13 +7,14 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.unit.fakes import MemoryStore
+from tests.unit.fakes import MemoryAdmission, MemoryStore
 from tests.unit.files_fakes import MemoryFiles, MemoryLedger
 from tests.unit.helpers import RecordingSender, form_request, settings
 from tests.unit.test_parse_files import BOUNDARY, multipart
 from toiawase.core import records
 from toiawase.core.forms.model import FieldSpec, Form
 from toiawase.core.outcome import Dependencies
+from toiawase.core.ports import CaptchaVerdict
 from toiawase.core.submit import submit
 from toiawase.core.uploads import UploadSettings, issue_uploads
 
@@ -154,3 +155,99 @@ def test_a_forged_upload_id_is_refused(upload_id):
     outcome = post(multipart(*fields), d)
     assert outcome.response.status == 422
     assert isinstance(d.sender, RecordingSender) and d.sender.sent == []
+
+
+# ---------------------------------------------------------------- with the admission (issue 15)
+
+
+class Verdicts:
+    """A captcha provider answering from a list."""
+
+    def __init__(self, *answers: bool) -> None:
+        self.answers = list(answers)
+
+    def verify(self, token: str, remote_ip: str) -> CaptchaVerdict:
+        return CaptchaVerdict(success=self.answers.pop(0))
+
+
+def admitted(captcha: Verdicts | None = None) -> Dependencies:
+    store = MemoryStore()
+    return Dependencies(
+        sender=RecordingSender(),
+        new_id=Ids(),
+        store=store,
+        admission=MemoryAdmission(store),
+        captcha=captcha,
+        files=MemoryFiles(),
+        uploads=MemoryLedger(),
+    )
+
+
+def sent_count(d: Dependencies) -> int:
+    assert isinstance(d.sender, RecordingSender)
+    return len(d.sender.sent)
+
+
+def test_the_admission_writes_the_row_naming_files_already_kept():
+    d = admitted()
+    outcome = post(multipart(*TEXT, ("cv", "a.pdf", PDF, "application/pdf")), d)
+    assert outcome.response.status == 200, outcome.response.body
+    sid = json.loads(outcome.response.body)["id"]
+    assert isinstance(d.admission, MemoryAdmission) and d.admission.calls == 1
+    assert isinstance(d.store, MemoryStore)
+    record = d.store.get(sid)
+    assert record is not None and record.status == records.SENT
+    assert f"submissions/jobs/{sid}/0" in record.payload
+    assert isinstance(d.files, MemoryFiles) and f"submissions/jobs/{sid}/0" in d.files.objects
+
+
+def test_a_double_click_naming_an_upload_is_answered_from_the_first():
+    d = admitted()
+    upload_id = upload(d, [("a.pdf", PDF)])
+    fields = [*TEXT, ("_upload", None, upload_id.encode(), "")]
+    first, again = post(multipart(*fields), d), post(multipart(*fields), d)
+    assert (first.response.status, again.response.status) == (200, 200), again.response.body
+    assert again.result == "replayed"
+    assert json.loads(again.response.body)["id"] == json.loads(first.response.body)["id"]
+    assert sent_count(d) == 1
+
+
+def test_the_same_text_with_another_posted_file_is_another_submission():
+    d = admitted()
+    one = multipart(*TEXT, ("cv", "a.pdf", PDF, "application/pdf"))
+    other = multipart(*TEXT, ("cv", "a.pdf", PDF + b"%%EOF\n", "application/pdf"))
+    first, second, repeat = post(one, d), post(other, d), post(one, d)
+    assert first.response.status == second.response.status == 200
+    ids = {json.loads(o.response.body)["id"] for o in (first, second, repeat)}
+    assert len(ids) == 2 and repeat.result == "replayed"
+    assert sent_count(d) == 2
+
+
+def test_a_refused_captcha_undoes_a_scanning_admission_and_the_resend_reuses_its_upload():
+    d = admitted(Verdicts(False, True))
+    upload_id = upload(d, [("a.pdf", PDF)])
+
+    def send(token: str):
+        fields = [
+            *TEXT,
+            ("_upload", None, upload_id.encode(), ""),
+            ("cf-turnstile-response", None, token.encode(), ""),
+        ]
+        request = form_request(body=multipart(*fields), content_type=CT, accept="application/json")
+        return submit(
+            request,
+            settings(CAPTCHA_PROVIDER="turnstile"),
+            d,
+            True,
+            form=FORM,
+            files_settings=UploadSettings(scanning=True),
+        )
+
+    refused = send("token-1")
+    assert refused.response.status == 422
+    assert isinstance(d.store, MemoryStore) and d.store.rows == {}  # nothing left to scan
+    accepted = send("token-2")
+    assert accepted.response.status == 202, accepted.response.body
+    sid = json.loads(accepted.response.body)["id"]
+    assert [(k, r.status) for k, r in d.store.rows.items()] == [(sid, records.SCANNING)]
+    assert sent_count(d) == 0

@@ -151,18 +151,29 @@ class DynamoUploadLedger:
         except (BotoCoreError, ClientError) as exc:
             raise FilesUnavailable(type(exc).__name__) from exc
 
-    def claim(self, upload_id: str, form_id: str, now: int) -> IssuedUpload | None:
+    def claim(
+        self, upload_id: str, form_id: str, now: int, owner: str | None = None
+    ) -> IssuedUpload | None:
+        values = {":form": {"S": form_id}, ":now": {"N": str(now)}}
+        update, unclaimed = "SET claimed_at = :now", "attribute_not_exists(claimed_at)"
+        if owner:
+            # The first owner stays; the same owner (a repeat of the same post) may claim again.
+            values[":owner"] = {"S": owner}
+            update = (
+                "SET claimed_at = if_not_exists(claimed_at, :now), "
+                "claimed_by = if_not_exists(claimed_by, :owner)"
+            )
+            unclaimed = f"({unclaimed} OR claimed_by = :owner)"
         try:
             answer = self._client.update_item(
                 TableName=self._table,
                 Key={"id": {"S": f"upload#{upload_id}"}},
-                UpdateExpression="SET claimed_at = :now",
+                UpdateExpression=update,
                 ConditionExpression=(
-                    "attribute_exists(id) AND #form = :form AND expires_at > :now "
-                    "AND attribute_not_exists(claimed_at)"
+                    f"attribute_exists(id) AND #form = :form AND expires_at > :now AND {unclaimed}"
                 ),
                 ExpressionAttributeNames={"#form": "form"},
-                ExpressionAttributeValues={":form": {"S": form_id}, ":now": {"N": str(now)}},
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:

@@ -262,6 +262,13 @@ class UploadLedger(Protocol):
 
     def issue(self, upload: IssuedUpload) -> None: ...
 
-    def claim(self, upload_id: str, form_id: str, now: int) -> IssuedUpload | None:
+    def claim(
+        self, upload_id: str, form_id: str, now: int, owner: str | None = None
+    ) -> IssuedUpload | None:
         """Mark the upload used and return it; None when unknown, for another form, already
-        used or expired (exactly one caller wins)."""
+        used or expired (exactly one caller wins).
+
+        ``owner`` (the submission's idempotency key): the same owner may claim it again, so a
+        repeat of the same post (double-click, resent after a refused captcha or a 429) is
+        still the same submission; any other post naming the upload is refused.
+        """

@@ -65,7 +65,13 @@ from toiawase.core.replies import success
 from toiawase.core.screening import check_content, check_origin, client_buckets, form_buckets
 from toiawase.core.submission import Submission, validate_submission
 from toiawase.core.text import clean_shown_text
-from toiawase.core.uploads import SubmissionFiles, UploadSettings, file_rules, submission_files
+from toiawase.core.uploads import (
+    SubmissionFiles,
+    UploadSettings,
+    file_digests,
+    file_rules,
+    submission_files,
+)
 
 SUBMIT_PATH = "/submit"
 DEFAULT_FORM_ID = "default"
@@ -175,6 +181,10 @@ def submit(
         body = parse_form(parsed, request.body, settings.limits, file_fields)
         pairs = body.pairs
         submission = validate(pairs, settings, form)
+        # What makes a repeat the same submission: its text and its posted files' contents.
+        ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
+        content = [*pairs, *file_digests(body.files)] if body.files else pairs
+        key = idempotency_key(request.headers, content, request.source_ip, ignored)
         files = None
         if not submission.honeypot_filled:
             check_content(submission, defences)
@@ -187,6 +197,7 @@ def submit(
                 files_settings or UploadSettings(),
                 deps,
                 int(now.timestamp()),
+                owner=key,
             )
     except InputError as exc:
         # A refused post still counts against its client (one call: its counters alone), so
@@ -221,8 +232,6 @@ def submit(
     counters = client_counters + ([] if spam else form_buckets(defences, now, form_id))
     claim = None
     if deps.admission is not None:
-        ignored = frozenset(CAPTCHA_TOKEN_FIELDS.values())
-        key = idempotency_key(request.headers, pairs, request.source_ip, ignored)
         epoch = int(now.timestamp())
         claim = Claim(key, sid, epoch, epoch + DEDUPE_WINDOW_SECONDS)
     record = None

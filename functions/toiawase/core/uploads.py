@@ -20,6 +20,7 @@ from the bucket and the queue message stays an id.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -248,8 +249,12 @@ def collect_files(
     form: Form,
     deps: Dependencies,
     now: int,
+    owner: str | None = None,
 ) -> list[AcceptedFile]:
     """Every file of a submission, checked: posted ones and the claimed upload's objects.
+
+    ``owner``: the submission's idempotency key, so a repeat of the same post may claim its
+    upload again (``UploadLedger.claim``).
 
     Raises a 422 ``InputError`` naming the field when anything is wrong; a 503 when the
     bucket cannot be read. Round trips: one conditional write to claim the upload, then one
@@ -264,7 +269,7 @@ def collect_files(
         if deps.files is None or deps.uploads is None or not _UPLOAD_ID.fullmatch(upload_id):
             raise invalid_fields({first: "the uploaded files are unknown; please choose again"})
         try:
-            issued = deps.uploads.claim(upload_id, form.id, now)
+            issued = deps.uploads.claim(upload_id, form.id, now, owner)
         except FilesUnavailable as exc:
             raise _files_unavailable() from exc
         if issued is None:
@@ -406,6 +411,20 @@ class SubmissionFiles:
         return delivered_files(self.files, store, self.settings), self.settings.link_days
 
 
+def file_digests(posted: Sequence[IncomingFile]) -> list[tuple[str, str]]:
+    """The posted files as content for the idempotency key (``core/idempotency.py``): the
+    same text with another file is another submission, never a replay of the first."""
+    return [
+        (f"{UPLOAD_FIELD}:{item.field}", f"{item.filename}\0{item.size}\0{_digest(item.data)}")
+        for item in posted
+        if item.data is not None
+    ]
+
+
+def _digest(data: bytes | None) -> str:
+    return hashlib.sha256(data or b"").hexdigest()
+
+
 def submission_files(
     posted: Sequence[IncomingFile],
     pairs: Sequence[tuple[str, str]],
@@ -413,13 +432,16 @@ def submission_files(
     files_settings: UploadSettings,
     deps: Dependencies,
     now: int,
+    owner: str | None = None,
 ) -> SubmissionFiles | None:
     """The submission's files, checked (``collect_files``); None for a form without files.
 
-    Call it inside the deduplicated unit: claiming an upload is a write, done once.
+    Called before the admission (its row names the kept files), so a repeat of an admitted
+    post comes here again: ``owner``, the post's idempotency key, lets it claim its own upload
+    again, and the admission then answers it from the first.
     """
     if form is None or not file_rules(form):
         return None
     upload_id = next((v.strip() for k, v in pairs if k == UPLOAD_FIELD and v.strip()), None)
-    accepted = collect_files(posted, upload_id, form, deps, now)
+    accepted = collect_files(posted, upload_id, form, deps, now, owner)
     return SubmissionFiles(form.id, tuple(accepted), files_settings) if accepted else None
