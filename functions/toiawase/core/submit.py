@@ -134,13 +134,17 @@ def submit(
     )
     defences = settings.defences
     form_id = form.id if form is not None else DEFAULT_FORM_ID
+    # The error page names each field as the form's own label does (FIELD_LABELS otherwise).
+    labels = {f.name: f.label for f in form.fields if f.label} if form is not None else None
     notes: list[str] = []
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
             answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
             if json_client
-            else answers.error_html(exc.status, exc.message, exc.fields, back_url, headers)
+            else answers.error_html(
+                exc.status, exc.message, exc.fields, back_url, headers, labels=labels
+            )
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
