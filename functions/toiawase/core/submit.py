@@ -121,11 +121,16 @@ def submit(
     form_id = form.id if form is not None else DEFAULT_FORM_ID
     notes: list[str] = []
 
+    # The HTML error page names each field by the form's label (the JSON keys stay the names).
+    labels = {f.name: f.label for f in form.fields if f.label} if form is not None else None
+
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
             answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
             if json_client
-            else answers.error_html(exc.status, exc.message, exc.fields, back_url, headers)
+            else answers.error_html(
+                exc.status, exc.message, exc.fields, back_url, headers, labels=labels
+            )
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
