@@ -185,20 +185,30 @@ def _invoke(args: argparse.Namespace) -> int:
 def _resources(args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
     """The submissions table, retry queue and dead-letter queue: from the flags, else the
     stack's outputs (``--stack``), else the environment."""
-    import os
+    return _table_and_queues(
+        args,
+        (args.queue_url, "RetryQueueUrl", "RETRY_QUEUE_URL"),
+        (args.dlq_url, "RetryDeadLetterQueueUrl", "RETRY_DLQ_URL"),
+    )
 
+
+def _table_and_queues(
+    args: argparse.Namespace, queue: tuple[str | None, str, str], dlq: tuple[str | None, str, str]
+) -> tuple[str | None, str | None, str | None]:
+    """The table and a queue pair, each from its flag, else the stack's output of that name,
+    else its environment variable (``queue`` and ``dlq`` are flag value, output, variable)."""
     from toiawase.ops.redrive import stack_outputs
 
-    table, queue_url, dlq_url = args.table, args.queue_url, args.dlq_url
-    if args.stack:
-        outputs = stack_outputs(_client(args, "cloudformation"), args.stack)
-        table = table or outputs.get("SubmissionsTableName")
-        queue_url = queue_url or outputs.get("RetryQueueUrl")
-        dlq_url = dlq_url or outputs.get("RetryDeadLetterQueueUrl")
-    table = table or os.environ.get("SUBMISSIONS_TABLE")
-    queue_url = queue_url or os.environ.get("RETRY_QUEUE_URL")
-    dlq_url = dlq_url or os.environ.get("RETRY_DLQ_URL")
-    return table, queue_url, dlq_url
+    outputs = stack_outputs(_client(args, "cloudformation"), args.stack) if args.stack else {}
+    found = [
+        flag or outputs.get(output) or os.environ.get(variable)
+        for flag, output, variable in (
+            (args.table, "SubmissionsTableName", "SUBMISSIONS_TABLE"),
+            queue,
+            dlq,
+        )
+    ]
+    return found[0], found[1], found[2]
 
 
 def _client(args: argparse.Namespace, service: str) -> Any:  # noqa: ANN401 - a boto3 client
@@ -211,20 +221,11 @@ def _client(args: argparse.Namespace, service: str) -> Any:  # noqa: ANN401 - a 
 def _delivery_resources(args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
     """The submissions table, delivery queue and delivery dead-letter queue: from the flags,
     else the stack's outputs (``--stack``), else the environment."""
-    from toiawase.ops.redrive import stack_outputs
-
-    table = args.table
-    queue_url = args.delivery_queue_url
-    dlq_url = args.delivery_dlq_url
-    if args.stack:
-        outputs = stack_outputs(_client(args, "cloudformation"), args.stack)
-        table = table or outputs.get("SubmissionsTableName")
-        queue_url = queue_url or outputs.get("DeliveryQueueUrl")
-        dlq_url = dlq_url or outputs.get("DeliveryDeadLetterQueueUrl")
-    table = table or os.environ.get("SUBMISSIONS_TABLE")
-    queue_url = queue_url or os.environ.get("DELIVERY_QUEUE_URL")
-    dlq_url = dlq_url or os.environ.get("DELIVERY_DLQ_URL")
-    return table, queue_url, dlq_url
+    return _table_and_queues(
+        args,
+        (args.delivery_queue_url, "DeliveryQueueUrl", "DELIVERY_QUEUE_URL"),
+        (args.delivery_dlq_url, "DeliveryDeadLetterQueueUrl", "DELIVERY_DLQ_URL"),
+    )
 
 
 def _deliveries(args: argparse.Namespace) -> int:

@@ -134,9 +134,10 @@ def submit(
     )
     defences = settings.defences
     form_id = form.id if form is not None else DEFAULT_FORM_ID
-    # The error page names each field as the form's own label does (FIELD_LABELS otherwise).
-    labels = {f.name: f.label for f in form.fields if f.label} if form is not None else None
     notes: list[str] = []
+
+    # The HTML error page names each field by the form's label (the JSON keys stay the names).
+    labels = {f.name: f.label for f in form.fields if f.label} if form is not None else None
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
