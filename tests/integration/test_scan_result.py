@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from tests.unit.helpers import WHEN
+from toiawase.adapters.admission import DynamoAdmission
 from toiawase.adapters.dynamo_store import DynamoStore
 from toiawase.core import records
 from toiawase.core.compose import SubmissionMeta
@@ -96,3 +97,22 @@ def test_an_infected_file_stops_the_submission(world):
     assert result == {"result": "infected"}
     assert store.get(SID).status == records.INFECTED
     assert queued(stack) == []
+
+
+def test_a_refused_captcha_releases_a_scanning_row_but_not_one_that_moved_on(world):
+    """The admission wrote the row as ``scanning``; releasing it (captcha refused after the
+    admission) deletes it, so no scan result can later send it. A row that moved on stays."""
+    _, _, store, stack = world
+    admission = DynamoAdmission(
+        boto3.client("dynamodb", region_name="us-east-1"),
+        submissions_table=stack.submissions_table,
+    )
+    row = store.get(SID)
+    assert row is not None and row.status == records.SCANNING
+    store.mark(SID, records.QUEUED, WHEN, reason="scanned", only_from=(records.SCANNING,))
+    admission.release(None, row)
+    moved = store.get(SID)
+    assert moved is not None and moved.status == records.QUEUED
+    store.mark(SID, records.SCANNING, WHEN, only_from=(records.QUEUED,))
+    admission.release(None, row)
+    assert store.get(SID) is None
