@@ -42,6 +42,16 @@ def clean_body_text(value: str) -> str:
     return _BODY_CONTROLS.sub("", value)
 
 
+def _one_line(value: str) -> str:
+    """``value`` without forbidden characters (``_HEADER_FORBIDDEN``), white space collapsed."""
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if unicodedata.category(ch) not in _HEADER_FORBIDDEN or ch in "\t\n\r"
+    )
+    return _WHITESPACE_RUN.sub(" ", kept).strip()
+
+
 def clean_header_text(value: str, max_chars: int) -> str:
     """Make submitted text safe to place in a header, as one line of at most ``max_chars``.
 
@@ -49,13 +59,7 @@ def clean_header_text(value: str, max_chars: int) -> str:
     white space (so nothing can fold or end the header), and breaks up ``=?`` so no run of
     submitted text can form an RFC 2047 encoded word that a reader would decode.
     """
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in value
-        if unicodedata.category(ch) not in _HEADER_FORBIDDEN or ch in "\t\n\r"
-    )
-    kept = _WHITESPACE_RUN.sub(" ", kept).strip()
-    kept = kept.replace("=?", "= ?").replace("?=", "? =")
+    kept = _one_line(value).replace("=?", "= ?").replace("?=", "? =")
     if len(kept) > max_chars:
         kept = kept[: max_chars - 1].rstrip() + "\u2026"
     return kept
@@ -70,12 +74,7 @@ def clean_shown_text(value: str | None, max_chars: int) -> str | None:
     """
     if value is None:
         return None
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in value
-        if unicodedata.category(ch) not in _HEADER_FORBIDDEN or ch in "\t\n\r"
-    )
-    kept = _WHITESPACE_RUN.sub(" ", kept).strip()
+    kept = _one_line(value)
     if len(kept) > max_chars:
         kept = kept[: max_chars - 1].rstrip() + "\u2026"
     return kept or None

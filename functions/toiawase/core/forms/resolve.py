@@ -45,10 +45,6 @@ def forms_for(env: Mapping[str, str], settings: Settings) -> FormsConfig:
     return load_forms_file(path, settings)
 
 
-def uses_forms_file(env: Mapping[str, str]) -> bool:
-    return bool(env.get(FORMS_FILE, "").strip())
-
-
 def form_settings(settings: Settings, form: Form) -> Settings:
     """The settings one submission to ``form`` is handled with: the form's own recipients,
     origins, thank-you page, defences and names over the deployment's. The sender address,
