@@ -88,7 +88,7 @@ def test_an_oversized_accept_language_is_431_and_not_read():
 TECHNICAL = re.compile(
     r"application/x-www-form-urlencoded|multipart/form-data|application/json|enctype|"
     r"Content-Type|Origin|Referer|UTF-8|JSON|multipart|boundary|base64|https?://|URL|"
-    r"YYYY-MM-DD|action|Unicode|JavaScript|name@example\.com|example\.com|field|name|size|files|ID|"
+    r"YYYY-MM-DD|action|Unicode|JavaScript|ASCII|SES|Reply-To|name@example\.com|example\.com|field|name|size|files|ID|"
     r"\{[a-z_]+(?::[^}]*)?\}|KB|MB|GET|POST",
 )
 
