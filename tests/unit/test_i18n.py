@@ -88,7 +88,7 @@ def test_an_oversized_accept_language_is_431_and_not_read():
 TECHNICAL = re.compile(
     r"application/x-www-form-urlencoded|multipart/form-data|application/json|enctype|"
     r"Content-Type|Origin|Referer|UTF-8|JSON|multipart|boundary|base64|https?://|URL|"
-    r"YYYY-MM-DD|action|Unicode|JavaScript|ASCII|SES|Reply-To|name@example\.com|example\.com|field|name|size|files|ID|"
+    r"YYYY-MM-DD|action|Unicode|JavaScript|ASCII|SES|Reply-To|HTTP|name@example\.com|example\.com|field|name|size|files|ID|"
     r"\{[a-z_]+(?::[^}]*)?\}|KB|MB|GET|POST",
 )
 
@@ -501,3 +501,44 @@ def test_address_refusals_are_our_own_words_in_both_languages(address: str, msgi
     assert str(text) == catalogue("en")[msgid]
     assert translator("ja")(text) == catalogue("ja")[msgid]
     assert "@-sign" not in str(text)  # email-validator's own English is never passed on
+
+
+# -- toiawase.js and toiawase-files.js ------------------------------------------------------
+
+SITE = Path(__file__).resolve().parents[2] / "examples" / "site"
+
+
+def _script_table() -> dict[str, dict[str, str]]:
+    source = (SITE / "toiawase.js").read_text("utf-8")
+    start = source.index("var TEXTS = ") + len("var TEXTS = ")
+    table: dict[str, dict[str, str]] = json.JSONDecoder().raw_decode(source[start:])[0]
+    return table
+
+
+def test_the_scripts_words_are_the_catalogues_js_entries():
+    table = _script_table()
+    assert set(table) == set(LANGUAGES)
+    for language in LANGUAGES:
+        shipped = {
+            msgid.removeprefix("js."): text
+            for msgid, text in catalogue(language).items()
+            if msgid.startswith("js.")
+        }
+        assert table[language] == shipped, language
+
+
+def test_the_scripts_use_only_words_from_the_table():
+    """No visitor-facing literal in the scripts outside the table: every ``say(…, "key")`` names
+    a key of the table, and no quoted English sentence is left in the code."""
+    table = _script_table()["en"]
+    main = (SITE / "toiawase.js").read_text("utf-8")
+    files = (SITE / "toiawase-files.js").read_text("utf-8")
+    code = main[main.index("function languageOf") :] + files
+    for key in re.findall(r'say\(\w+, "([\w.]+)"\)', main):
+        assert key in table, key
+    for key in re.findall(r'say\(language, (?:cancelled \? )?"(\w+)"', files):
+        assert f"files.{key}" in table, key
+    for key in re.findall(r"TEXT\.(\w+)", main):
+        assert key in table, key
+    sentences = re.findall(r'"([A-Z][a-z]+ [a-z]+[^"]*)"', code)
+    assert not sentences, sentences
