@@ -193,12 +193,13 @@ def _items(durable: Any, table: str) -> list[dict[str, Any]]:
 
 
 def test_forget_erases_submissions_and_idempotency_records_and_nobody_else(durable, capsys):
-    erased = " taro.yamada@Example.JP "  # the domain's case and spaces do not matter
+    erased = " taro.yamada@Example.JP "  # case and spaces do not matter
     mine = [("name", "山田"), ("email", "taro.yamada@example.jp"), ("message", "消してください")]
     other = [("name", "鈴木"), ("email", "hanako@example.jp"), ("message", "残してください")]
+    typed = ("taro.yamada@example.jp", "Taro.Yamada@example.jp", "TARO.YAMADA@EXAMPLE.JP")
     ids = []
     for n in range(3):
-        fields = [*mine[:2], ("message", f"{mine[2][1]} {n}")]
+        fields = [mine[0], ("email", typed[n]), ("message", f"{mine[2][1]} {n}")]
         status, _, body = call(durable.api.lambda_handler, submit_event(fields))
         assert status == 200
         ids.append(body["id"])
