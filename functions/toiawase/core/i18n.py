@@ -18,7 +18,6 @@ polib (a dev dependency), so ``make dev`` and the tests need no compile step.
 
 from __future__ import annotations
 
-import gettext
 import string
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -65,6 +64,9 @@ def catalogue(language: str) -> Mapping[str, str]:
     ``.po`` source read with polib (a checkout). Read once per container."""
     compiled = mo_path(language)
     if compiled.is_file():
+        # Imported here: only an answer with words pays for it (a success answer has none).
+        import gettext
+
         with compiled.open("rb") as handle:
             translations = gettext.GNUTranslations(handle)
         entries: dict[object, str] = translations._catalog  # type: ignore[attr-defined]
