@@ -91,13 +91,13 @@ def test_axe_finds_a_page_without_a_main_landmark(plain_page):
 # The example site, its inline errors, the thank-you page and the mail preview --------------
 
 
-def test_example_site_js_off(dev_server, plain_page):
-    plain_page.goto(dev_server.url("/"))
+def test_example_site_js_off(site, plain_page):
+    plain_page.goto(site.url("/"))
     assert_accessible(plain_page, "the example site (JavaScript off)")
 
 
-def test_example_site_js_on_with_inline_errors(dev_server, script_page):
-    script_page.goto(dev_server.url("/"))
+def test_example_site_js_on_with_inline_errors(site, script_page):
+    script_page.goto(site.url("/"))
     assert_accessible(script_page, "the example site (JavaScript on)")
     script_page.fill("#name", "山田 太郎")
     script_page.fill("#email", "taro@example")  # the browser accepts it; the server does not
