@@ -186,5 +186,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here not in item.path.parents:
             continue
+        if item.get_closest_marker("skipif") or item.get_closest_marker("skip"):
+            continue  # it says for itself why it does not run here
         if not {"site", "target"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.skip(reason=DEV_ONLY))

@@ -27,8 +27,8 @@ from toiawase.local.site import EXAMPLE_SITE, StaticFile, StaticRedirect, resolv
 SITE_PORT = "TOIAWASE_SITE_PORT"
 DEFAULT_SITE_PORT = 3001  # next to make dev's 3000
 DEV_ONLY = (
-    "dev-only: it reads the dev server's mail preview or captured mail, or injects faults into "
-    "a local server; it runs against the local dev server (without TOIAWASE_URL)"
+    "dev-only: it needs the local dev server (its mail preview or captured mail, a server of "
+    "its own with injected faults, or no endpoint at all); unset TOIAWASE_URL to run it"
 )
 
 
