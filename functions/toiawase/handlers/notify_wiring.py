@@ -2,21 +2,25 @@
 
 ``WEBHOOK_ALLOWED_PORTS`` (default 443) and ``WEBHOOK_ALLOW_LOOPBACK`` (``make dev`` only; the
 template never sets it) shape the URL policy. ``ADDRESS_HASH_KEY`` keys the receipt ledger's
-address hashes (locally a fixed development key). ``DELIVERY_LOCAL_RECEIVER`` (set by the local
-runner only) sends every http target to the dev server's receiver instead of its URL.
+address hashes (locally a fixed development key). ``DELIVERY_LOCAL_RECEIVER`` (set by the dev
+server only) sends every http target to the dev server's receiver instead of its URL.
+
+``use_local_suppressions`` swaps SES's suppression list for a local one: the dev server calls it
+from Python (moto has no ``GetSuppressedDestination``); no variable can, so no deployment does.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import cache
 
 from toiawase.adapters import aws
 from toiawase.core.config import Settings
 from toiawase.core.forms.model import Form
 from toiawase.core.notify.delivery import DeliveryDeps
-from toiawase.core.notify.ports import DeliveryQueue, ReceiptLedger
+from toiawase.core.notify.ports import DeliveryQueue, ReceiptLedger, Suppressions
 from toiawase.core.notify.receipt import DEFAULT_DAILY_CAP
 from toiawase.core.notify.urlpolicy import parse_policy
 from toiawase.handlers import wiring
@@ -28,6 +32,9 @@ RECEIPT_DAILY_CAP = "RECEIPT_DAILY_CAP"
 LOCAL_RECEIVER = "DELIVERY_LOCAL_RECEIVER"
 DEV_HASH_KEY = "toiawase-local-development-key"
 FORMS_FILE = "FORMS_FILE"
+
+# The dev server's suppression list (``toiawase.local.suppressions``); None everywhere else.
+_local_suppressions: list[Suppressions] = []
 
 # Forms by id for the consumer; the forms loader replaces the env-only default when present.
 FormLookup = Callable[[Mapping[str, str], Settings, str], Form | None]
@@ -54,8 +61,6 @@ def form_for(env: Mapping[str, str], settings: Settings, form_id: str) -> Form |
 
 
 def _to_local_receiver(form: Form, receiver: str) -> Form:
-    from dataclasses import replace
-
     targets = tuple(
         replace(t, url=f"{receiver.rstrip('/')}/{t.type}/{t.name}") if t.url else t
         for t in form.notify
@@ -116,7 +121,14 @@ def delivery_deps(
         int(env.get(RECEIPT_DAILY_CAP, "") or DEFAULT_DAILY_CAP),
     )
     hook[0] = on_refused
+    if _local_suppressions:
+        return replace(deps, suppressions=_local_suppressions[0])
     return deps
+
+
+def use_local_suppressions(suppressions: Suppressions) -> None:
+    """Decide receipts against ``suppressions`` instead of SES (``toiawase dev`` only)."""
+    _local_suppressions[:] = [suppressions]
 
 
 def _hash_key(env: Mapping[str, str]) -> str:
