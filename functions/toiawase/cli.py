@@ -453,12 +453,15 @@ def _document_forms_commands(commands: Any) -> None:  # noqa: ANN401 - argparse'
         commands.choices["forms"],
         """
         Check or compile the forms file (forms.yaml): every form, its fields, recipients and
-        redirects. "check" prints every problem with its line and column; "compile" checks,
-        then writes the JSON the function reads (FORMS_FILE).
+        redirects. "check" prints every problem with its line and column; "check --resolve"
+        also resolves each webhook host name (DNS) and refuses one that resolves to a private,
+        loopback or link-local address; "compile" checks, then writes the JSON the function
+        reads (FORMS_FILE).
         """,
         """
           toiawase forms check
           toiawase forms check site/forms.yaml
+          toiawase forms check --resolve
           toiawase forms compile forms.yaml build/forms.json
         """,
         forms_codes,
