@@ -394,7 +394,7 @@ def test_forget_removes_the_address_from_the_receipt_ledger_too(durable, notify,
 
     argv = [
         "forget",
-        " taro@Example.JP ",
+        " Taro@Example.JP ",  # any case: both hashes lower-case the whole address
         "--table",
         durable.stack.submissions_table,
         "--idempotency-table",

@@ -261,6 +261,7 @@ class ForgetReport:
             "submissions": self.submissions,
             "files": self.files,
             "idempotency_records": self.idempotency_records,
+            "ledger_entries": self.ledger_entries,
             "tombstone": self.tombstone,
             "notes": self.notes,
         }

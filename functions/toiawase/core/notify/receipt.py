@@ -52,8 +52,8 @@ DEFAULT_DAILY_CAP = 200
 def address_key(address: str, key: bytes) -> str:
     """HMAC-SHA256 of the normalised address (trimmed, lower-case): never the address itself.
 
-    Lower-case whole, local part too (unlike the reply hash of ``core/privacy.py``, under the
-    same stack key): ``Taro@`` and ``taro@`` reach one mailbox almost everywhere, so the
+    Lower-case whole, local part too (as the reply hash of ``core/privacy.py``, under the same
+    stack key, is): ``Taro@`` and ``taro@`` reach one mailbox almost everywhere, so the
     once-a-day rule and the bounce list must not be dodged by changing a letter's case.
     """
     normalised = address.strip().lower().encode("utf-8")
