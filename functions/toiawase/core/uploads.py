@@ -315,14 +315,33 @@ def keep_files(
     kept: list[AcceptedFile] = []
     for n, item in enumerate(accepted):
         key = f"submissions/{form_id}/{submission_id}/{n}"
-        if item.data is not None:
-            store.put(key, item.data, item.content_type)
-        elif item.key is not None:
-            store.copy(item.key, key)
+        try:
+            if item.data is not None:
+                store.put(key, item.data, item.content_type)
+            elif item.key is not None:
+                store.copy(item.key, key)
+        except FilesUnavailable:
+            # Those already kept would name a submission that never existed.
+            discard_files([f.key for f in kept if f.key], store)
+            raise
         kept.append(
             AcceptedFile(item.field, item.filename, item.content_type, item.size, item.data, key)
         )
     return kept
+
+
+def discard_files(keys: Sequence[str], store: FileStore | None) -> bool:
+    """Best effort: delete copies kept for a post that was then turned away (rate limit, a
+    repeat, a refused captcha, not accepted), so nothing waits for the lifecycle rule. One
+    ``DeleteObjects``, on the refusal path only. False when the bucket could not be reached
+    (the lifecycle rule still deletes them after RetentionDays)."""
+    if not keys or store is None:
+        return True
+    try:
+        store.delete(keys)
+    except FilesUnavailable:
+        return False
+    return True
 
 
 def delivered_files(
@@ -392,6 +411,11 @@ class SubmissionFiles:
             raise FilesUnavailable("no file bucket is configured")
         kept = keep_files(self.files, self.form_id, submission_id, store)
         return SubmissionFiles(self.form_id, tuple(kept), self.settings)
+
+    def discard(self, store: FileStore | None) -> bool:
+        """Delete the kept copies (``discard_files``); for a post that was turned away."""
+        keys = [f.key for f in self.files if f.key and f.key.startswith("submissions/")]
+        return discard_files(keys, store)
 
     def stored(self) -> list[dict[str, object]]:
         return encode_files(self.files)
