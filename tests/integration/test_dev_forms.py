@@ -70,7 +70,16 @@ def test_the_openapi_document_is_served_valid_and_names_the_dev_server(dev_serve
     forms = yaml.safe_load((ROOT / "forms.yaml").read_text("utf-8"))["forms"]
     paths = document["paths"]
     assert isinstance(paths, dict)
-    assert {f"/f/{form_id}" for form_id in forms} | {"/submit", "/submissions/{id}"} == set(paths)
+    with_files = {
+        f"/f/{form_id}/uploads"
+        for form_id, form in forms.items()
+        if any(f.get("type") == "file" for f in form.get("fields", {}).values())
+    }
+    assert with_files == {"/f/jobs/uploads"}
+    assert {f"/f/{form_id}" for form_id in forms} | with_files | {
+        "/submit",
+        "/submissions/{id}",
+    } == set(paths)
     quote = paths["/f/quote"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert list(quote["properties"])[: len(forms["quote"]["fields"])] == list(
         forms["quote"]["fields"]
