@@ -251,6 +251,23 @@ def _parse_multipart(
     file_fields: frozenset[str] = frozenset(),
     files: list[IncomingFile] | None = None,
 ) -> Pairs:
+    # BytesIO(bytes) shares the bytes; a bytearray (a large body) it would copy whole.
+    stream = BytesIO(body) if isinstance(body, bytes) else _Reader(body)
+    try:
+        return _read_parts(stream, body, params, limits, file_fields, files)
+    finally:
+        if isinstance(stream, _Reader):
+            stream.close()  # lets the body be released (core.http.HttpRequest.release_body)
+
+
+def _read_parts(
+    stream: BytesIO | _Reader,
+    body: bytes,
+    params: dict[str, str],
+    limits: Limits,
+    file_fields: frozenset[str],
+    files: list[IncomingFile] | None,
+) -> Pairs:
     # Imported here: only multipart requests pay for it (cold start).
     from multipart import MultipartError, MultipartParser, ParserLimitReached
 
@@ -259,7 +276,7 @@ def _parse_multipart(
         raise malformed("The multipart body has no boundary in its Content-Type.")
     ceiling = limits.max_upload_body_bytes if file_fields else limits.max_body_bytes
     parser = MultipartParser(
-        BytesIO(body),
+        stream,
         boundary,
         content_length=len(body),
         charset="utf-8",
@@ -300,6 +317,22 @@ def _parse_multipart(
     except MultipartError as exc:
         raise malformed(f"The multipart body could not be read ({exc}).") from exc
     return pairs
+
+
+class _Reader:
+    """``read(n)`` over a bytes-like body without copying it whole (pieces only)."""
+
+    def __init__(self, body: bytes | bytearray) -> None:
+        self._view, self._at = memoryview(body), 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else self._at + size
+        piece = bytes(self._view[self._at : end])
+        self._at += len(piece)
+        return piece
+
+    def close(self) -> None:
+        self._view.release()
 
 
 def _incoming(part: Any) -> IncomingFile:  # noqa: ANN401 - multipart.MultipartPart, untyped

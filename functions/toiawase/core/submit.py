@@ -183,7 +183,11 @@ def submit(
             raise content_type
         parsed = content_type if content_type is not None else request.header("content-type")
         file_fields = frozenset(file_rules(form)) if form is not None else frozenset()
-        body = parse_form(parsed, request.body, settings.limits, file_fields)
+        try:
+            body = parse_form(parsed, request.body, settings.limits, file_fields)
+        finally:
+            # Parsed (or refused): a large body is freed now, its files live on in ``body``.
+            request.release_body()
         pairs = body.pairs
         submission = validate(pairs, settings, form)
         # What makes a repeat the same submission: its text and its posted files' contents.
@@ -213,6 +217,8 @@ def submit(
             return too_many(limited.retry_after)
         return refuse(exc)
 
+    # The parsed parts' files live on in ``files`` only (released once they are in the email).
+    del body
     redirect_to = safe_redirect(
         submission.next_url, settings.allowed_origins, settings.redirect_url, raw_page_url
     )
@@ -544,6 +550,7 @@ def accept(
         return {"id": sid, "status": records.SCANNING, "outcome": "scanning"}
     if files is not None:
         email = compose(submission, meta, settings, *files.for_email(deps.files))
+        files.release_bytes()  # in the message now (and in the bucket)
     else:
         email = compose(submission, meta, settings)
     now = meta.received_at

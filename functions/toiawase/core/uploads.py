@@ -397,13 +397,22 @@ def decode_files(items: Sequence[Mapping[str, object]]) -> list[AcceptedFile]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SubmissionFiles:
-    """A submission's checked files on their way into the email (``submit.accept``)."""
+    """A submission's checked files on their way into the email (``submit.accept``).
+
+    Not frozen on purpose: ``release_bytes`` lets go of posted files' bytes for every holder at
+    once, as soon as the composed message carries them.
+    """
 
     form_id: str
     files: tuple[AcceptedFile, ...]
     settings: UploadSettings
+
+    def release_bytes(self) -> None:
+        """Drop the files' bytes (kept in the bucket, and in the composed message by now), so
+        the SES call does not run with a second copy of every file alive (issue 12)."""
+        self.files = tuple(replace(f, data=None) if f.data is not None else f for f in self.files)
 
     def keep(self, submission_id: str, store: FileStore | None) -> SubmissionFiles:
         """The files kept in the bucket under the submission (raises ``FilesUnavailable``)."""
