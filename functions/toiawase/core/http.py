@@ -15,7 +15,8 @@ class HttpRequest:
     method: str
     path: str
     headers: Mapping[str, str]
-    body: bytes
+    # A large body is a ``bytearray`` that ``release_body`` empties once it has been read.
+    body: bytes | bytearray
     source_ip: str
     request_id: str
     received_at: datetime
@@ -31,11 +32,10 @@ class HttpRequest:
         the form is not kept twice (body and parsed part) while the email is composed and
         sent. A ``bytes`` body (small, or built by a test) is left as it is.
         """
-        body: object = self.body
-        if isinstance(body, bytearray):
+        if isinstance(self.body, bytearray):
             # Still viewed (a parser's reader kept by a traceback): left to be freed later.
             with suppress(BufferError):
-                body.clear()
+                self.body.clear()
 
 
 # The request headers the endpoint reads, and the most of each it will read. A browser's come

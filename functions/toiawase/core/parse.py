@@ -98,7 +98,9 @@ class ParsedBody:
 ContentType = str | tuple[str, dict[str, str]] | None
 
 
-def parse_body(content_type: ContentType, body: bytes, limits: Limits) -> tuple[str, Pairs]:
+def parse_body(
+    content_type: ContentType, body: bytes | bytearray, limits: Limits
+) -> tuple[str, Pairs]:
     """Return the body's media type and its fields as ordered pairs; raise ``InputError``.
 
     ``content_type`` is the header, or the ``(media type, parameters)`` the router already
@@ -111,7 +113,7 @@ def parse_body(content_type: ContentType, body: bytes, limits: Limits) -> tuple[
 
 def parse_form(
     content_type: ContentType,
-    body: bytes,
+    body: bytes | bytearray,
     limits: Limits,
     file_fields: frozenset[str] = frozenset(),
 ) -> ParsedBody:
@@ -173,14 +175,14 @@ def _check_name(name: str, limits: Limits) -> None:
         raise malformed(f"A field name {exc}.") from exc
 
 
-def _decode_utf8(body: bytes) -> str:
+def _decode_utf8(body: bytes | bytearray) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise malformed("The body is not valid UTF-8.") from exc
 
 
-def _parse_urlencoded(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_urlencoded(body: bytes | bytearray, params: dict[str, str], limits: Limits) -> Pairs:
     text = _decode_utf8(body)
     try:
         return parse_qsl(
@@ -217,7 +219,7 @@ def _json_scalar(name: str, value: object) -> str:
     raise malformed(f"Field {_shown(name)} must be a string, a number or an array of strings.")
 
 
-def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_json(body: bytes | bytearray, params: dict[str, str], limits: Limits) -> Pairs:
     text = _decode_utf8(body)
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicates)
@@ -245,7 +247,7 @@ def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
 
 
 def _parse_multipart(
-    body: bytes,
+    body: bytes | bytearray,
     params: dict[str, str],
     limits: Limits,
     file_fields: frozenset[str] = frozenset(),
@@ -262,7 +264,7 @@ def _parse_multipart(
 
 def _read_parts(
     stream: BytesIO | _Reader,
-    body: bytes,
+    body: bytes | bytearray,
     params: dict[str, str],
     limits: Limits,
     file_fields: frozenset[str],

@@ -186,7 +186,7 @@ def _rate_limited(
     return 0
 
 
-def _read_request(body: bytes) -> list[tuple[str, str, int, str]]:
+def _read_request(body: bytes | bytearray) -> list[tuple[str, str, int, str]]:
     """``(field, name, size, type)`` per file, from ``{"files": [...]}``."""
     if len(body) > MAX_REQUEST_BYTES:
         raise InputError(413, "too_large", "The upload request is too large.")
