@@ -443,6 +443,31 @@ def _document_forms_commands(commands: Any) -> None:  # noqa: ANN401 - argparse'
         """,
         forms_codes,
     )
+    _document_subcommands(
+        commands.choices["forms"],
+        {
+            "check": (
+                """
+                Check the forms file: the schema, every field's options, recipients, redirects
+                and webhook URLs. Prints every problem with its line and column.
+                """,
+                """
+                  toiawase forms check
+                  toiawase forms check site/forms.yaml
+                """,
+            ),
+            "compile": (
+                """
+                Check the forms file, then write the JSON the function reads (FORMS_FILE); the
+                build (sam build) runs this for you.
+                """,
+                """
+                  toiawase forms compile forms.yaml build/forms.json
+                """,
+            ),
+        },
+        forms_codes,
+    )
     _describe(
         commands.choices["openapi"],
         """
@@ -455,6 +480,23 @@ def _document_forms_commands(commands: Any) -> None:  # noqa: ANN401 - argparse'
         """,
         forms_codes,
     )
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The sub-subcommands of ``parser`` (``submissions export``, ``forms check``…)."""
+    for action in parser._actions:  # argparse keeps its subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _document_subcommands(
+    parser: argparse.ArgumentParser, examples: dict[str, tuple[str, str]], codes: str
+) -> None:
+    """Each sub-subcommand its own description and examples, so ``… export --help`` shows them."""
+    children = _subcommands(parser)
+    for name, (description, example) in examples.items():
+        _describe(children[name], description, example, codes)
 
 
 def _document_data_commands(commands: Any) -> None:  # noqa: ANN401 - argparse's subparsers
@@ -474,6 +516,43 @@ def _document_data_commands(commands: Any) -> None:  # noqa: ANN401 - argparse's
         """,
         exit_codes(failed="the stack, table or submission was not found"),
     )
+    _document_subcommands(
+        commands.choices["submissions"],
+        {
+            "export": (
+                """
+                Every stored submission in a window (default: the last 400 days), as CSV (UTF-8
+                with a BOM so Excel shows Japanese; labels as headers; formula cells neutralised)
+                or JSONL (every field as sent). A progress line counts rows on a terminal.
+                """,
+                """
+                  toiawase submissions export --stack toiawase --format csv --output all.csv
+                  toiawase submissions export --stack toiawase --since 2026-11-01 --format csv
+                  toiawase submissions export --stack toiawase --region eu-west-1 --format jsonl
+                """,
+            ),
+            "list": (
+                """
+                A table of submissions, oldest first: id, form, received, status, and the
+                reply-to address masked (t***@example.jp) unless --show-addresses.
+                """,
+                """
+                  toiawase submissions list --stack toiawase --limit 20
+                  toiawase submissions list --stack toiawase --form quote --status failed --json
+                """,
+            ),
+            "show": (
+                """
+                Everything kept about one submission, as JSON: its fields and labels, status,
+                reason, attempts, SES message id, and each notification target's state.
+                """,
+                """
+                  toiawase submissions show 9f1c2b7e4a0d4c1e8b6a5f3d2e1c0b9a --stack toiawase
+                """,
+            ),
+        },
+        exit_codes(failed="the stack, table or submission was not found"),
+    )
     _describe(
         commands.choices["forget"],
         """
@@ -485,6 +564,7 @@ def _document_data_commands(commands: Any) -> None:  # noqa: ANN401 - argparse's
         """
           toiawase forget taro@example.jp --stack toiawase --dry-run
           toiawase forget taro@example.jp --stack toiawase
+          toiawase forget taro@example.jp --stack toiawase --region eu-west-1 --json
         """,
         exit_codes(failed="the stack or table was not found"),
     )

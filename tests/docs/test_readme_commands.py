@@ -47,6 +47,15 @@ COMMANDS: dict[str, Disposition] = {
     ".venv/bin/toiawase doctor example.com --sender forms@example.com": NotHere(
         "asks a real SES account and public DNS about example.com"
     ),
+    ".venv/bin/toiawase submissions export --stack toiawase --form contact --since 2026-11-01"
+    " --format csv --output november.csv": NotHere(
+        "reads a deployed stack's table; tests/integration/test_data_commands.py runs export"
+        " against moto"
+    ),
+    ".venv/bin/toiawase forget taro@example.jp --stack toiawase --dry-run": NotHere(
+        "reads a deployed stack's table; tests/integration/test_data_commands.py runs forget"
+        " against moto"
+    ),
 }
 
 

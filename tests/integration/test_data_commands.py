@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -170,6 +171,18 @@ def test_list_masks_addresses_and_show_tells_everything(durable, capsys):
     out = capsys.readouterr().out
     assert "p***@example.jp" in out and "person1@example.jp" not in out
     assert len(out.splitlines()) == 7
+    argv = ["submissions", "list", "--table", table, "--since", "2025-01-01", "--json"]
+    # --region is honoured: the table lives in the fixture's region, not in another one.
+    assert main([*argv, "--region", "ap-northeast-3"]) == 1
+    assert "not found in ap-northeast-3" in capsys.readouterr().err
+    assert main([*argv, "--region", os.environ["AWS_DEFAULT_REGION"], "--limit", "2"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [set(row) for row in listed] == [{"id", "form", "received", "status", "reply_to"}] * 2
+    assert all(row["reply_to"].startswith("p***@") for row in listed)
+    assert main([*argv, "--show-addresses"]) == 0
+    assert {row["reply_to"] for row in json.loads(capsys.readouterr().out)} >= {
+        "person1@example.jp"
+    }
     sid = f"{4:032x}"
     durable.dynamodb.update_item(
         TableName=table,
@@ -193,12 +206,13 @@ def _items(durable: Any, table: str) -> list[dict[str, Any]]:
 
 
 def test_forget_erases_submissions_and_idempotency_records_and_nobody_else(durable, capsys):
-    erased = " taro.yamada@Example.JP "  # the domain's case and spaces do not matter
+    erased = " taro.yamada@Example.JP "  # case and spaces do not matter
     mine = [("name", "山田"), ("email", "taro.yamada@example.jp"), ("message", "消してください")]
     other = [("name", "鈴木"), ("email", "hanako@example.jp"), ("message", "残してください")]
+    typed = ("taro.yamada@example.jp", "Taro.Yamada@example.jp", "TARO.YAMADA@EXAMPLE.JP")
     ids = []
     for n in range(3):
-        fields = [*mine[:2], ("message", f"{mine[2][1]} {n}")]
+        fields = [mine[0], ("email", typed[n]), ("message", f"{mine[2][1]} {n}")]
         status, _, body = call(durable.api.lambda_handler, submit_event(fields))
         assert status == 200
         ids.append(body["id"])
@@ -215,6 +229,10 @@ def test_forget_erases_submissions_and_idempotency_records_and_nobody_else(durab
     dry = capsys.readouterr().out
     assert "would delete 3 submission(s)" in dry and all(i in dry for i in ids)
     assert len(_items(durable, table)) == 4  # a dry run touches nothing
+    assert main([*argv, "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] and sorted(report["submissions"]) == sorted(ids)
+    assert "taro" not in json.dumps(report).lower()  # the report never names the address
 
     assert main(argv) == 0
     out = capsys.readouterr().out

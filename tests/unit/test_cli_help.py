@@ -39,32 +39,72 @@ def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
+NESTED = {
+    "forms": ("check", "compile"),
+    "submissions": ("export", "list", "show"),
+}
+EVERY = [[], *([c] for c in COMMANDS), *([c, n] for c, names in NESTED.items() for n in names)]
+
+
 def test_every_command_is_listed_and_has_its_own_help():
-    assert set(_subparsers(build_parser())) == set(COMMANDS)
+    commands = _subparsers(build_parser())
+    assert set(commands) == set(COMMANDS)
+    assert {c: tuple(_subparsers(commands[c])) for c in NESTED} == NESTED
 
 
-@pytest.mark.parametrize("argv", [[], *([c] for c in COMMANDS)], ids=["toiawase", *COMMANDS])
+@pytest.mark.parametrize("argv", EVERY, ids=[" ".join(a) or "toiawase" for a in EVERY])
 def test_help_is_plain_text_with_examples_and_exit_codes(argv, capsys):
     text = _help(argv, capsys)
     assert "\nexamples:\n" in text and "\nexit codes:\n" in text
     examples = text.split("\nexamples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert examples and all(line.startswith("  toiawase ") for line in examples), examples
     if argv:
-        assert all(line.split()[1] == argv[0] for line in examples)
+        assert all(line.split()[1 : 1 + len(argv)] == argv for line in examples), examples
     codes = text.split("\nexit codes:\n", 1)[1]
     assert re.search(r"^  0  ", codes, re.M) and re.search(r"^  2  usage error", codes, re.M)
     # No reStructuredText or Markdown markup: ``code``, `code`, :role:, directives.
     assert "`" not in text and "::" not in text and not re.search(r":\w+:`", text)
 
 
-@pytest.mark.parametrize("command", ["doctor", "redrive", "spam"])
-def test_aws_commands_share_region_and_json(command):
-    options = {
-        option: action
-        for action in _subparsers(build_parser())[command]._actions
-        for option in action.option_strings
-    }
+def _options(argv: list[str]) -> dict[str, argparse.Action]:
+    parser = build_parser()
+    for name in argv:
+        parser = _subparsers(parser)[name]
+    return {option: action for action in parser._actions for option in action.option_strings}
+
+
+# Every command that talks to AWS takes --region; those whose output is a table or a report
+# take --json (export writes CSV/JSONL by --format, show prints JSON already).
+AWS_COMMANDS = [
+    ["doctor"],
+    ["redrive"],
+    ["spam"],
+    ["deliveries"],
+    ["submissions", "export"],
+    ["submissions", "list"],
+    ["submissions", "show"],
+    ["forget"],
+]
+JSON_COMMANDS = [
+    ["doctor"],
+    ["redrive"],
+    ["spam"],
+    ["deliveries"],
+    ["submissions", "list"],
+    ["forget"],
+]
+
+
+@pytest.mark.parametrize("argv", AWS_COMMANDS, ids=" ".join)
+def test_aws_commands_share_region(argv):
+    options = _options(argv)
     assert "--region" in options and options["--region"].metavar == "REGION"
+    assert "--stack" in options or argv == ["doctor"]
+
+
+@pytest.mark.parametrize("argv", JSON_COMMANDS, ids=" ".join)
+def test_report_commands_share_json(argv):
+    options = _options(argv)
     assert "--json" in options and options["--json"].nargs == 0
 
 

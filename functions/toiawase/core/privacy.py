@@ -2,9 +2,13 @@
 
 ``toiawase forget ADDRESS`` must find every submission from one person without the table
 holding an index of plain addresses. Each stored submission carries ``reply_hash``: HMAC-SHA256,
-under a per-stack secret, of the address normalised as email-validator normalises it (so
-``Taro@Example.COM`` and ``taro@example.com`` are one person, as they are one mailbox in the
-``Reply-To``). Without the secret the hash cannot be tested against a list of guessed addresses.
+under a per-stack secret, of the address normalised as email-validator normalises it and then
+lower-cased whole. email-validator keeps the local part's case (RFC 5321 lets a server tell
+``Taro@`` from ``taro@``), but practically every mailbox treats them as one, and a person asking to
+be forgotten may not remember how they typed it: erasure errs on the side of finding too much, so
+``Taro@Example.COM`` and ``taro@example.com`` hash alike. ``str.lower`` rather than ``casefold``:
+casefolding maps ``ß`` to ``ss`` and would join addresses that differ in more than case. Without
+the secret the hash cannot be tested against a list of guessed addresses.
 
 An erasure leaves a tombstone holding only that hash and the time: a retry or a redrive of a
 submission received before the erasure is dropped, not sent (``core/retry.py``); a submission
@@ -44,8 +48,8 @@ def normalise_address(address: str) -> str:
 
 
 def reply_hash(key: bytes, address: str) -> str:
-    """HMAC-SHA256 (hex) of the normalised address under the stack's key."""
-    normalised = normalise_address(address).encode("utf-8")
+    """HMAC-SHA256 (hex) of the normalised, lower-cased address under the stack's key."""
+    normalised = normalise_address(address).lower().encode("utf-8")
     return hmac.new(key, normalised, hashlib.sha256).hexdigest()
 
 

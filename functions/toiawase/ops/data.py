@@ -185,6 +185,20 @@ def table(rows: Iterable[Row], *, show_addresses: bool = False) -> list[str]:
     return lines
 
 
+def listed(rows: Iterable[Row], *, show_addresses: bool = False) -> list[dict[str, str]]:
+    """``submissions list --json``: the table's columns, one object per submission."""
+    return [
+        {
+            "id": row.id,
+            "form": row.form,
+            "received": row.received,
+            "status": row.status,
+            "reply_to": (row.reply_to or "") if show_addresses else mask(row.reply_to),
+        }
+        for row in rows
+    ]
+
+
 def describe(row: Row) -> str:
     """``submissions show``: everything stored for one submission, as readable JSON."""
     item = dict(row.item)
@@ -229,6 +243,17 @@ class ForgetReport:
     idempotency_records: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     tombstone: bool = False
+
+    def as_json(self, dry_run: bool) -> dict[str, object]:
+        """``forget --json``: what was (or would be) deleted; never the address."""
+        return {
+            "dry_run": dry_run,
+            "submissions": self.submissions,
+            "files": self.files,
+            "idempotency_records": self.idempotency_records,
+            "tombstone": self.tombstone,
+            "notes": self.notes,
+        }
 
     def lines(self, dry_run: bool) -> list[str]:
         verb = "would delete" if dry_run else "deleted"

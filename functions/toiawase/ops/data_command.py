@@ -4,6 +4,7 @@ wiring (boto3 clients, the stack's outputs). The work is in ``toiawase.ops.data`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -57,9 +58,10 @@ def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
 
         for key, value in FAKE_AWS.items():
             os.environ.setdefault(key, value)
+    region = getattr(args, "region", None) or None
     return (
-        boto3.client("dynamodb", endpoint_url=endpoint),
-        boto3.client("cloudformation", endpoint_url=endpoint),
+        boto3.client("dynamodb", endpoint_url=endpoint, region_name=region),
+        boto3.client("cloudformation", endpoint_url=endpoint, region_name=region),
     )
 
 
@@ -143,7 +145,10 @@ def listing(args: argparse.Namespace) -> int:
     rows = list(_rows(args, store))
     if args.limit:
         rows = rows[-args.limit :]
-    print("\n".join(data.table(rows, show_addresses=args.show_addresses)))
+    if args.json:
+        print(json.dumps(data.listed(rows, show_addresses=args.show_addresses), ensure_ascii=False))
+    else:
+        print("\n".join(data.table(rows, show_addresses=args.show_addresses)))
     return 0
 
 
@@ -198,7 +203,10 @@ def forget(args: argparse.Namespace) -> int:
     if bucket:
         import boto3
 
-        files = S3Files(boto3.client("s3", endpoint_url=args.endpoint_url or None), bucket)
+        client = boto3.client(
+            "s3", endpoint_url=args.endpoint_url or None, region_name=args.region or None
+        )
+        files = S3Files(client, bucket)
     retention = int(os.environ.get("RETENTION_DAYS", "") or 30)
     report = data.forget(
         hashed,
@@ -207,12 +215,22 @@ def forget(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         tombstone_days=max(retention, DLQ_RETENTION_DAYS) + 1,
     )
-    print("\n".join(report.lines(args.dry_run)))
+    if args.json:
+        print(json.dumps(report.as_json(args.dry_run), ensure_ascii=False))
+    else:
+        print("\n".join(report.lines(args.dry_run)))
     return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", help="the deployed stack's name (reads its outputs)")
+    parser.add_argument(
+        "--stack", metavar="NAME", help="the deployed stack's name (reads its outputs)"
+    )
+    parser.add_argument(
+        "--region",
+        metavar="REGION",
+        help="the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
+    )
     parser.add_argument("--table", help="submissions table (default: $SUBMISSIONS_TABLE)")
     parser.add_argument(
         "--endpoint-url", help="a DynamoDB/S3 endpoint other than AWS's (a moto server)"
@@ -235,6 +253,13 @@ def _guarded(func: Any) -> Any:  # noqa: ANN401
         except UsageError as exc:
             print(f"toiawase {args.command}: {exc}", file=sys.stderr)
             return 2
+        except Exception as exc:  # botocore's errors are generated classes: match by code
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code not in ("ResourceNotFoundException", "ValidationError", "NoSuchBucket"):
+                raise
+            region = getattr(args, "region", None) or "the default region"
+            print(f"toiawase {args.command}: not found in {region}: {code}", file=sys.stderr)
+            return 1
 
     return run
 
@@ -256,6 +281,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _filters(listed)
     listed.add_argument("--limit", type=int, default=0, help="only the newest N")
     listed.add_argument("--show-addresses", action="store_true", help="reply-to addresses unmasked")
+    listed.add_argument("--json", action="store_true", help="a JSON array on stdout")
     listed.set_defaults(func=_guarded(listing))
     shown = actions.add_parser("show", help="everything stored for one submission")
     shown.add_argument("id")
@@ -269,4 +295,5 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     forgetting.add_argument("--idempotency-table", help="default: the stack's, $IDEMPOTENCY_TABLE")
     forgetting.add_argument("--bucket", help="the files bucket (default: the stack's)")
     forgetting.add_argument("--dry-run", action="store_true", help="show what would be deleted")
+    forgetting.add_argument("--json", action="store_true", help="the report as JSON on stdout")
     forgetting.set_defaults(func=_guarded(forget))
