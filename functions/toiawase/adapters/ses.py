@@ -140,7 +140,8 @@ def _stream_raw(request: Any, **_: Any) -> None:  # noqa: ANN401 - botocore's AW
     body = request.data  # what botocore serialised (``request.body`` prepares it again)
     if not isinstance(body, bytes):
         return
-    for marker, raw in _PENDING.items():
+    # A snapshot: the dev server sends from several threads (Lambda from one).
+    for marker, raw in tuple(_PENDING.items()):
         at = body.find(marker)
         if at >= 0 and body.count(marker) == 1:
             request.data = StreamedRawBody(body[:at], raw, body[at + len(marker) :])
