@@ -92,13 +92,13 @@ def test_axe_finds_a_page_without_a_main_landmark(plain_page):
 # The example site, its inline errors, the thank-you page and the mail preview --------------
 
 
-def test_example_site_js_off(dev_server, plain_page):
-    plain_page.goto(dev_server.url("/"))
+def test_example_site_js_off(site, plain_page):
+    plain_page.goto(site.url("/"))
     assert_accessible(plain_page, "the example site (JavaScript off)")
 
 
-def test_example_site_js_on_with_inline_errors(dev_server, script_page):
-    script_page.goto(dev_server.url("/"))
+def test_example_site_js_on_with_inline_errors(site, script_page):
+    script_page.goto(site.url("/"))
     assert_accessible(script_page, "the example site (JavaScript on)")
     script_page.fill("#name", "山田 太郎")
     script_page.fill("#email", "taro@example")  # the browser accepts it; the server does not
@@ -123,6 +123,41 @@ def test_thank_you_page_and_mail_preview(dev_server, plain_page):
     assert_accessible(plain_page, "the mail preview's list")
     plain_page.goto(dev_server.url(f"/_mail/{before + 1}"))
     assert_accessible(plain_page, "a message in the mail preview")
+
+
+def test_deliveries_in_the_mail_preview(dev_server, plain_page):
+    """The local receiver's pages: the list, one request, and a message with its deliveries."""
+    import time
+    import urllib.request
+
+    plain_page.goto(dev_server.url("/_mail/deliveries"))
+    assert_accessible(plain_page, "the deliveries list (empty or not)")
+    body = urlencode({"name": "山田", "email": "taro@example.jp", "message": "<b>届く?</b>"})
+    response = dev_server.post(
+        body.encode(),
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+            "Origin": dev_server.base_url,
+        },
+        path="/f/deliveries",
+    )
+    sid = json.loads(response.read())["id"]
+    deadline = time.monotonic() + 30
+    found: list[dict[str, Any]] = []
+    while len(found) < 3 and time.monotonic() < deadline:
+        with urllib.request.urlopen(dev_server.url("/_mail/deliveries.json")) as answer:
+            found = [d for d in json.loads(answer.read())["deliveries"] if sid in d["body"]]
+        time.sleep(0.3)
+    assert len(found) == 3
+    plain_page.goto(dev_server.url("/_mail/deliveries"))
+    assert_accessible(plain_page, "the deliveries list")
+    plain_page.goto(dev_server.url(found[0]["url"]))
+    assert_accessible(plain_page, "one delivery")
+    (mail,) = [e for e in dev_server.mailbox.entries() if e["submission_id"] == sid]
+    plain_page.goto(dev_server.url(mail["url"]))
+    assert plain_page.locator("#deliveries article").count() == 3
+    assert_accessible(plain_page, "a message with its deliveries")
 
 
 # The endpoint's own HTML pages, every status -------------------------------------------------

@@ -431,6 +431,7 @@ def _describe(resource: Any, action: str = "") -> str:
         ("CaptchaSecretArn", "the captcha secret"),
         ("FilesBucket.Arn}/uploads/*", "FilesBucket uploads/*"),
         ("FilesBucket.Arn}/submissions/*", "FilesBucket submissions/*"),
+        ("SubmissionsTable.Arn}/index/by-scan-wait", "SubmissionsTable index by-scan-wait"),
     ):
         if marker in text:
             return label

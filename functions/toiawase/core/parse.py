@@ -99,7 +99,9 @@ class ParsedBody:
 ContentType = str | tuple[str, dict[str, str]] | None
 
 
-def parse_body(content_type: ContentType, body: bytes, limits: Limits) -> tuple[str, Pairs]:
+def parse_body(
+    content_type: ContentType, body: bytes | bytearray, limits: Limits
+) -> tuple[str, Pairs]:
     """Return the body's media type and its fields as ordered pairs; raise ``InputError``.
 
     ``content_type`` is the header, or the ``(media type, parameters)`` the router already
@@ -112,7 +114,7 @@ def parse_body(content_type: ContentType, body: bytes, limits: Limits) -> tuple[
 
 def parse_form(
     content_type: ContentType,
-    body: bytes,
+    body: bytes | bytearray,
     limits: Limits,
     file_fields: frozenset[str] = frozenset(),
 ) -> ParsedBody:
@@ -166,14 +168,14 @@ def _check_name(name: str, limits: Limits) -> None:
         raise malformed(t("error.field_name_text", problem=exc.args[0])) from exc
 
 
-def _decode_utf8(body: bytes) -> str:
+def _decode_utf8(body: bytes | bytearray) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise malformed(t("error.body_not_utf8")) from exc
 
 
-def _parse_urlencoded(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_urlencoded(body: bytes | bytearray, params: dict[str, str], limits: Limits) -> Pairs:
     text = _decode_utf8(body)
     try:
         return parse_qsl(
@@ -210,7 +212,7 @@ def _json_scalar(name: str, value: object) -> str:
     raise malformed(t("error.json_value_type", name=_shown(name)))
 
 
-def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_json(body: bytes | bytearray, params: dict[str, str], limits: Limits) -> Pairs:
     text = _decode_utf8(body)
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicates)
@@ -238,11 +240,28 @@ def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
 
 
 def _parse_multipart(
-    body: bytes,
+    body: bytes | bytearray,
     params: dict[str, str],
     limits: Limits,
     file_fields: frozenset[str] = frozenset(),
     files: list[IncomingFile] | None = None,
+) -> Pairs:
+    # BytesIO(bytes) shares the bytes; a bytearray (a large body) it would copy whole.
+    stream = BytesIO(body) if isinstance(body, bytes) else _Reader(body)
+    try:
+        return _read_parts(stream, body, params, limits, file_fields, files)
+    finally:
+        if isinstance(stream, _Reader):
+            stream.close()  # lets the body be released (core.http.HttpRequest.release_body)
+
+
+def _read_parts(
+    stream: BytesIO | _Reader,
+    body: bytes | bytearray,
+    params: dict[str, str],
+    limits: Limits,
+    file_fields: frozenset[str],
+    files: list[IncomingFile] | None,
 ) -> Pairs:
     # Imported here: only multipart requests pay for it (cold start).
     from multipart import MultipartError, MultipartParser, ParserLimitReached
@@ -252,7 +271,7 @@ def _parse_multipart(
         raise malformed(t("error.multipart_no_boundary"))
     ceiling = limits.max_upload_body_bytes if file_fields else limits.max_body_bytes
     parser = MultipartParser(
-        BytesIO(body),
+        stream,
         boundary,
         content_length=len(body),
         charset="utf-8",
@@ -293,6 +312,22 @@ def _parse_multipart(
     except MultipartError as exc:
         raise malformed(t("error.multipart_unreadable")) from exc
     return pairs
+
+
+class _Reader:
+    """``read(n)`` over a bytes-like body without copying it whole (pieces only)."""
+
+    def __init__(self, body: bytes | bytearray) -> None:
+        self._view, self._at = memoryview(body), 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else self._at + size
+        piece = bytes(self._view[self._at : end])
+        self._at += len(piece)
+        return piece
+
+    def close(self) -> None:
+        self._view.release()
 
 
 def _incoming(part: Any) -> IncomingFile:  # noqa: ANN401 - multipart.MultipartPart, untyped

@@ -187,7 +187,11 @@ def submit(
             raise content_type
         parsed = content_type if content_type is not None else request.header("content-type")
         file_fields = frozenset(file_rules(form)) if form is not None else frozenset()
-        body = parse_form(parsed, request.body, settings.limits, file_fields)
+        try:
+            body = parse_form(parsed, request.body, settings.limits, file_fields)
+        finally:
+            # Parsed (or refused): a large body is freed now, its files live on in ``body``.
+            request.release_body()
         pairs = body.pairs
         submission = validate(pairs, settings, form)
         # What makes a repeat the same submission: its text and its posted files' contents.
@@ -217,6 +221,8 @@ def submit(
             return too_many(limited.retry_after)
         return refuse(exc)
 
+    # The parsed parts' files live on in ``files`` only (released once they are in the email).
+    del body
     redirect_to = safe_redirect(
         submission.next_url, settings.allowed_origins, settings.redirect_url, raw_page_url
     )
@@ -229,10 +235,13 @@ def submit(
         client_ip=request.source_ip,
     )
     spam = submission.honeypot_filled
+    kept: SubmissionFiles | None = None
     if files is not None:
         # Kept before the row is written, so a stored submission's files are always there.
+        # A post turned away after this (rate limit, a repeat, a refused captcha, not
+        # accepted) deletes its copies again (``_discard``: refusal paths only).
         try:
-            files = _keep_files(files, sid, deps)
+            files = kept = _keep_files(files, sid, deps)
         except NotAccepted as exc:
             return not_accepted(exc)
         submission = files.named_in(submission)
@@ -251,7 +260,9 @@ def submit(
             status=records.SPAM if spam else records.SCANNING if scanning else records.RECEIVED,
             created_at=now,
             updated_at=now,
-            payload=records.encode_payload(submission, meta, files.stored() if files else None),
+            payload=records.encode_payload(
+                submission, meta, files.stored() if files else None, plan_on_send=scanning
+            ),
             form_id=submission.form_id,
             # What `toiawase forget` finds and deletes it by (core.privacy).
             reply_hash=erasure.reply_hash,
@@ -260,8 +271,11 @@ def submit(
     try:
         stored, claim = _admit(counters, claim, record, now, deps, notes)
     except RateLimited as exc:
+        _discard(kept, deps, notes)
         return too_many(exc.retry_after)
     except AlreadyClaimed as exc:
+        # The first submission has its own copies; these were made for this repeat.
+        _discard(kept, deps, notes)
         try:
             first = _replayed(exc, deps, now)
         except InProgress:
@@ -282,13 +296,16 @@ def submit(
             )
         except InputError as exc:
             _release(claim, record if stored else None, deps, notes)
+            _discard(kept, deps, notes)
             return refuse(exc)
         except ScreeningUnavailable:
             _release(claim, record if stored else None, deps, notes)
+            _discard(kept, deps, notes)
             message = t("error.captcha_unavailable")
             return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
         except NotAccepted as exc:
             _release(claim, None, deps, notes)
+            _discard(kept, deps, notes)
             return not_accepted(exc)
         if not stored and claim is not None:
             _settle(claim, str(result["status"]), deps, notes)
@@ -510,7 +527,8 @@ def accept(
 
     ``files`` (``core/uploads.py``) were kept in the bucket before the admission; they are
     attached or linked. With malware scanning on, the row is ``scanning`` and nothing is sent
-    here (202): the scan-result function queues it once every file is clean.
+    nor planned here (202): the scan-result function queues it once every file is clean, and
+    the retry function's send plans its deliveries.
 
     Once the email's fate is known, the form's other targets (webhook, Slack, Discord, the
     receipt) are queued — only here, so never for a honeypot, rate-limited or refused
@@ -527,12 +545,13 @@ def accept(
                 "store_unavailable",
                 sid,
             )
-        # Held like a queued submission: its fate is settled by the scan, so its deliveries
-        # are planned now, as for a 202 ``queued``.
-        _plan(form, sid, stored, deps, notes)
+        # Nothing is planned yet: the send that releases it (every file clean, or the owner's
+        # redrive) plans its deliveries (``core/retry.resend``), so an infected or held
+        # submission never notifies a webhook nor sends a receipt.
         return {"id": sid, "status": records.SCANNING, "outcome": "scanning"}
     if files is not None:
         email = compose(submission, meta, settings, *files.for_email(deps.files))
+        files.release_bytes()  # in the message now (and in the bucket)
     else:
         email = compose(submission, meta, settings)
     now = meta.received_at
@@ -551,6 +570,13 @@ def accept(
             notes.append("StoreFailed")
     _plan(form, sid, stored, deps, notes)
     return {"id": sid, "status": records.SENT}
+
+
+def _discard(kept: SubmissionFiles | None, deps: Dependencies, notes: list[str]) -> None:
+    """Delete the copies kept for a post that was then turned away: best effort, one
+    ``DeleteObjects`` on the refusal path; left to the lifecycle rule when S3 is down."""
+    if kept is not None and not kept.discard(deps.files):
+        notes.append("FilesNotDiscarded")
 
 
 def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> SubmissionFiles:

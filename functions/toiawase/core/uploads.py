@@ -192,7 +192,7 @@ def _rate_limited(
     return 0
 
 
-def _read_request(body: bytes) -> list[tuple[str, str, int, str]]:
+def _read_request(body: bytes | bytearray) -> list[tuple[str, str, int, str]]:
     """``(field, name, size, type)`` per file, from ``{"files": [...]}``."""
     if len(body) > MAX_REQUEST_BYTES:
         raise InputError(413, "too_large", t("error.upload_request_too_large"))
@@ -318,14 +318,33 @@ def keep_files(
     kept: list[AcceptedFile] = []
     for n, item in enumerate(accepted):
         key = f"submissions/{form_id}/{submission_id}/{n}"
-        if item.data is not None:
-            store.put(key, item.data, item.content_type)
-        elif item.key is not None:
-            store.copy(item.key, key)
+        try:
+            if item.data is not None:
+                store.put(key, item.data, item.content_type)
+            elif item.key is not None:
+                store.copy(item.key, key)
+        except FilesUnavailable:
+            # Those already kept would name a submission that never existed.
+            discard_files([f.key for f in kept if f.key], store)
+            raise
         kept.append(
             AcceptedFile(item.field, item.filename, item.content_type, item.size, item.data, key)
         )
     return kept
+
+
+def discard_files(keys: Sequence[str], store: FileStore | None) -> bool:
+    """Best effort: delete copies kept for a post that was then turned away (rate limit, a
+    repeat, a refused captcha, not accepted), so nothing waits for the lifecycle rule. One
+    ``DeleteObjects``, on the refusal path only. False when the bucket could not be reached
+    (the lifecycle rule still deletes them after RetentionDays)."""
+    if not keys or store is None:
+        return True
+    try:
+        store.delete(keys)
+    except FilesUnavailable:
+        return False
+    return True
 
 
 def delivered_files(
@@ -381,13 +400,22 @@ def decode_files(items: Sequence[Mapping[str, object]]) -> list[AcceptedFile]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SubmissionFiles:
-    """A submission's checked files on their way into the email (``submit.accept``)."""
+    """A submission's checked files on their way into the email (``submit.accept``).
+
+    Not frozen on purpose: ``release_bytes`` lets go of posted files' bytes for every holder at
+    once, as soon as the composed message carries them.
+    """
 
     form_id: str
     files: tuple[AcceptedFile, ...]
     settings: UploadSettings
+
+    def release_bytes(self) -> None:
+        """Drop the files' bytes (kept in the bucket, and in the composed message by now), so
+        the SES call does not run with a second copy of every file alive (issue 12)."""
+        self.files = tuple(replace(f, data=None) if f.data is not None else f for f in self.files)
 
     def keep(self, submission_id: str, store: FileStore | None) -> SubmissionFiles:
         """The files kept in the bucket under the submission (raises ``FilesUnavailable``)."""
@@ -395,6 +423,11 @@ class SubmissionFiles:
             raise FilesUnavailable("no file bucket is configured")
         kept = keep_files(self.files, self.form_id, submission_id, store)
         return SubmissionFiles(self.form_id, tuple(kept), self.settings)
+
+    def discard(self, store: FileStore | None) -> bool:
+        """Delete the kept copies (``discard_files``); for a post that was turned away."""
+        keys = [f.key for f in self.files if f.key and f.key.startswith("submissions/")]
+        return discard_files(keys, store)
 
     def stored(self) -> list[dict[str, object]]:
         return encode_files(self.files)

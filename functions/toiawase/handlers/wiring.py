@@ -23,6 +23,7 @@ from toiawase.core.ports import (
     CaptchaVerifier,
     FileStore,
     RetryQueue,
+    ScanWatch,
     Sender,
     SubmissionStore,
     Tombstones,
@@ -141,6 +142,14 @@ def tombstones(env: Mapping[str, str]) -> Tombstones | None:
     """The erasures ``toiawase forget`` recorded: in the submissions table (the same adapter)."""
     found = store(env)
     return cast("Tombstones", found) if found is not None else None
+
+
+def scan_watch(env: Mapping[str, str]) -> ScanWatch:
+    """The submissions waiting for their malware scan (the submissions table's sparse index)."""
+    found = store(env)
+    if found is None:
+        raise RuntimeError("SUBMISSIONS_TABLE must be set for the scan timeout")
+    return cast("ScanWatch", found)
 
 
 def reply_hasher(env: Mapping[str, str]) -> ReplyHasher | None:
