@@ -119,7 +119,7 @@ def test_the_stream_reads_the_same_bytes_whatever_the_reads(size):
     assert stream.readinto(buffer) == 10 and bytes(buffer) == whole[2:12]
 
 
-def test_over_real_http_the_streamed_body_is_sent_whole_and_signed_over_what_was_sent() -> None:
+def test_over_real_http_the_streamed_body_is_sent_whole_and_signed_over_what_was_sent():
     """No moto: botocore's own HTTP client sends the stream to a server on 127.0.0.1, and the
     SigV4 signature it computed (reading the stream once) matches the bytes received."""
     from botocore.auth import SigV4Auth
@@ -131,11 +131,10 @@ def test_over_real_http_the_streamed_body_is_sent_whole_and_signed_over_what_was
     def answer(_: Any) -> tuple[int, bytes, dict[str, str]]:
         return 200, b'{"MessageId":"local-1"}', {"Content-Type": "application/json"}
 
-    # A session of its own: boto3's default session may hold credentials another test resolved.
+    email = email_with(PDF)
     session = boto3.session.Session(
         aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret-example"
-    )
-    email = email_with(PDF)
+    )  # its own: another test's (moto's) credentials may be cached on the default session
     with receiver(answer) as server:
         client = session.client("sesv2", region_name="us-east-1", endpoint_url=server.base)
         assert SesSender(client).send(email) == "local-1"
