@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--sort", choices=("cumulative", "tottime"), default="cumulative")
     parser.add_argument("--limit", type=int, default=45)
+    parser.add_argument("--callers", default="", help="also print the callers of these functions")
     parser.add_argument("--python", type=Path, default=None)
     parser.add_argument(
         "--code-root",
@@ -72,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         stats = pstats.Stats(str(stats_path), stream=text)
         total = stats.total_tt  # type: ignore[attr-defined]
         stats.sort_stats(args.sort).print_stats(args.limit)
+        if args.callers:
+            stats.print_callers(args.callers)
     print(
         f"{args.kind}: {args.requests} requests under cProfile, answered {result['status']}, "
         f"{len(result['calls']) // (args.requests + 50)} AWS calls each; "
