@@ -130,6 +130,13 @@ def stub_network(event_name: str = "", request: Any = None, **_: object) -> AWSR
         body = b""
     if service == "sesv2" and operation == "SendEmail":
         return AWSResponse(url, 200, HTTPHeaders.from_dict(STUB_HEADERS), _Raw())
+    if service == "secrets-manager" and operation == "GetSecretValue":
+        # The reply-hash key (REPLY_HASH_KEY is the secret's ARN as deployed): read once per
+        # container, at its first stored submission, so it is part of the cold start.
+        secret = {"ARN": json.loads(body)["SecretId"], "SecretString": "k" * 64}
+        return AWSResponse(
+            url, 200, HTTPHeaders.from_dict(JSON_10), _Raw(json.dumps(secret).encode())
+        )
     if service == "dynamodb":
         answer = _dynamodb_answer(operation, body)
     elif service == "sqs":

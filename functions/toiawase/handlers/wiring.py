@@ -146,10 +146,13 @@ def tombstones(env: Mapping[str, str]) -> Tombstones | None:
 def reply_hasher(env: Mapping[str, str]) -> ReplyHasher | None:
     """The keyed hash of reply-to addresses (core/privacy.py), or None when no key is set.
 
-    ``REPLY_HASH_KEY`` is, in AWS, the ARN of the secret the template generates, read through
-    Powertools Parameters on the first accepted submission of a container and then kept (one
-    Secrets Manager call per container, none on a request that stores nothing); in ``make dev``
-    and the tests it is the key itself.
+    ``REPLY_HASH_KEY`` is, in AWS, the ARN of the secret the template generates, read on the
+    first stored submission of a container and then kept: one ``GetSecretValue`` per container,
+    before that submission's admission (so its first request makes four sequential calls;
+    tests/integration/test_aws_calls.py pins it), none on a request that stores nothing. Not at
+    INIT: a container serving only status reads or preflights would pay for it, and a Secrets
+    Manager outage would fail INIT, hence every request, rather than first submissions. In
+    ``make dev`` and the tests it is the key itself.
     """
     value = env.get(REPLY_HASH_KEY, "").strip()
     return _hasher(value) if value else None
@@ -163,9 +166,12 @@ def _hasher(value: str) -> ReplyHasher:
 def secret_or_literal(value: str) -> str:
     """A Secrets Manager ARN's secret string, or ``value`` itself when it is not an ARN."""
     if value.startswith("arn:") and ":secretsmanager:" in value:
-        from aws_lambda_powertools.utilities.parameters import get_secret
-
-        return str(get_secret(value, max_age=24 * 3600))
+        # The shared botocore session and the request path's configuration and deadline
+        # (adapters/aws.py), not Powertools Parameters: that imports boto3 (~100 ms at the
+        # first stored submission, measured by make bench) and uses botocore's default 60 s
+        # timeouts. Cached by the caller (``_hasher``) for the container's life.
+        answer = aws.client("secretsmanager").get_secret_value(SecretId=value)
+        return str(answer["SecretString"])
     return value
 
 
