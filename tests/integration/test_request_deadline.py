@@ -51,8 +51,12 @@ def submit_timeout() -> float:
 def test_the_deadline_leaves_room_for_every_attempt_and_the_answer():
     timeout = submit_timeout()
     for_calls = timeout - ANSWER_MARGIN_SECONDS
-    # an attempt starts only if connect + read fit before the deadline, so calls end by it
-    assert aws.worst_attempt_seconds() <= for_calls
+    # an attempt starts only if connect + read fit before the deadline, so calls end by it;
+    # an SES attempt also keeps time for the status write and the queue message after it
+    assert aws.worst_attempt_seconds() + aws.AFTER_SEND_RESERVE <= for_calls
+    assert 2 * aws.worst_attempt_seconds() == aws.AFTER_SEND_RESERVE
+    # SES is tried at least once with room for both fallbacks, and on a fast failure, again
+    assert for_calls - aws.AFTER_SEND_RESERVE - aws.worst_attempt_seconds() >= 1 + 2
     assert 1.0 <= ANSWER_MARGIN_SECONDS < timeout
     # the numbers the docs quote: without the guard one SES call alone could outlast Lambda
     assert aws.worst_call_seconds() == 3 * (1 + 3) + (1 + 2)
@@ -100,7 +104,7 @@ def guarded_ses_client(endpoint: str, read_timeout: float) -> object:
         aws_access_key_id="AKIATESTTESTTESTTEST",
         aws_secret_access_key="test/secret/not/real",
     )
-    return aws._guard(client)
+    return aws._guard(client, reserve=0.2)
 
 
 def test_a_silent_ses_ends_as_queued_before_the_deadline(silent_server):

@@ -53,6 +53,10 @@ class OutOfTime(BotoCoreError):
 
 
 _deadline: list[float | None] = [None]
+# An SES attempt is made only if, after it, there is still time for the two calls that hold a
+# submission whose send failed (its status, then the retry queue's message): a slow SES then
+# ends as an honest 202 "queued", not as a send that used the time the fallback needed.
+AFTER_SEND_RESERVE = 2 * (CONNECT_TIMEOUT + READ_TIMEOUT)
 
 
 @contextmanager
@@ -68,10 +72,11 @@ def request_deadline(seconds: float | None) -> Iterator[None]:
         _deadline[0] = None
 
 
-def _guard(client: Any) -> Any:  # noqa: ANN401 - a botocore client
-    """Register the deadline check on ``client``: before every HTTP attempt."""
+def _guard(client: Any, reserve: float = 0.0) -> Any:  # noqa: ANN401 - a botocore client
+    """Register the deadline check on ``client``: before every HTTP attempt, the attempt's
+    worst case plus ``reserve`` (time kept for the calls that must follow) must fit."""
     config = client.meta.config
-    worst = float(config.connect_timeout) + float(config.read_timeout)
+    worst = float(config.connect_timeout) + float(config.read_timeout) + reserve
 
     def before_send(event_name: str = "", **_: object) -> None:
         deadline = _deadline[0]
@@ -94,7 +99,28 @@ def client(service: str) -> Any:  # noqa: ANN401 - botocore clients are typed pe
     The region is Lambda's ``AWS_REGION`` (botocore itself reads only ``AWS_DEFAULT_REGION``).
     """
     region = os.environ.get("AWS_REGION") or None
-    return _guard(_session().create_client(service, region_name=region, config=REQUEST_PATH_CONFIG))
+    made = _session().create_client(service, region_name=region, config=REQUEST_PATH_CONFIG)
+    return _guard(made, AFTER_SEND_RESERVE if service == "sesv2" else 0.0)
+
+
+class _LazyClient:
+    """Stands for ``client(service)`` and creates it at its first use (``lazy_client``)."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the client's attribute
+        return getattr(client(self._service), name)
+
+
+def lazy_client(service: str) -> Any:  # noqa: ANN401 - a botocore client, in effect
+    """The shared client for ``service``, created when first used rather than now.
+
+    For adapters that a submission needs only off its success path (the retry and delivery
+    queues: SQS): building a client loads the service's model, ~5-15 ms of a cold start for a
+    call most containers never make (docs/performance.md).
+    """
+    return _LazyClient(service)
 
 
 @cache

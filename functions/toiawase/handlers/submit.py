@@ -43,7 +43,7 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 ses_client = aws.client("sesv2")
 sender = SesSender(ses_client)
 # With SnapStart on, build the configured adapters before the snapshot (see handlers.snapstart).
-snapstart.register(lambda: wiring.dependencies(os.environ, sender))
+snapstart.register(lambda: wiring.prime(os.environ, sender))
 
 
 def _record(outcome: Outcome) -> None:

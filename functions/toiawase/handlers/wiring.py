@@ -64,14 +64,14 @@ def _store(table: str, retention_days: int) -> SubmissionStore:
 def _queue(url: str) -> RetryQueue:
     from toiawase.adapters.sqs_queue import SqsQueue
 
-    return SqsQueue(aws.client("sqs"), url)
+    return SqsQueue(aws.lazy_client("sqs"), url)  # only a failed send uses it
 
 
 @cache
 def _deliveries(url: str) -> DeliveryQueue:
     from toiawase.adapters.delivery_store import SqsDeliveryQueue
 
-    return SqsDeliveryQueue(aws.client("sqs"), url)
+    return SqsDeliveryQueue(aws.lazy_client("sqs"), url)  # only forms with notify targets
 
 
 @cache
@@ -239,6 +239,17 @@ def uploads(env: Mapping[str, str]) -> UploadLedger | None:
     """The upload ledger: items of the submissions table, when there is a bucket too."""
     table = env.get(SUBMISSIONS_TABLE, "").strip()
     return _uploads(table) if table and env.get(FILES_BUCKET, "").strip() else None
+
+
+def prime(env: Mapping[str, str], sender: Sender) -> Dependencies:
+    """Everything a request could need, built before a SnapStart snapshot: the adapters and
+    every client they may create lazily (so their service models are in the snapshot)."""
+    deps = dependencies(env, sender)
+    if env.get(RETRY_QUEUE_URL, "").strip() or env.get(DELIVERY_QUEUE_URL, "").strip():
+        aws.client("sqs")
+    if env.get(REPLY_HASH_KEY, "").strip().startswith("arn:"):
+        aws.client("secretsmanager")  # its model only: the secret is read after a restore
+    return deps
 
 
 def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:
