@@ -99,6 +99,8 @@ def stub(request: Any, event_name: str, **_: object) -> Any:  # noqa: ANN401
         return _answer(url, 200, b"{}", {})
     if service == "sesv2":
         return _answer(url, 200, b'{"MessageId":"bench-message"}', {})
+    if service == "secrets-manager":  # the reply-hash key, read once per container
+        return _answer(url, 200, b'{"SecretString":"bench-reply-hash-key"}', {})
     return _answer(url, 200, b"{}", {})
 
 

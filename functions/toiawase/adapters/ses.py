@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
+from toiawase.adapters.aws import OutOfTime
 from toiawase.core.compose import OutgoingEmail
 from toiawase.core.ports import SendFailed
 
@@ -197,6 +198,8 @@ class SesSender:
             raise SendFailed(code, transient=code in TRANSIENT_CODES or status >= 500) from exc
         except (ConnectionError, HTTPClientError) as exc:  # timeouts, resets, DNS
             raise SendFailed(type(exc).__name__, transient=True) from exc
+        except OutOfTime as exc:  # no time left in this invocation to try: the queue will
+            raise SendFailed("OutOfTime", transient=True) from exc
         except BotoCoreError as exc:  # no credentials, bad parameters: not fixed by waiting
             raise SendFailed(type(exc).__name__, transient=False) from exc
         finally:

@@ -43,7 +43,6 @@ from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
 from toiawase.core.i18n import Text, Translator, t
 from toiawase.core.idempotency import idempotency_key
-from toiawase.core.notify.delivery import plan_deliveries, planned
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import Pairs, parse_form
 from toiawase.core.ports import (
@@ -595,7 +594,11 @@ def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> Submiss
 def _plan(form: Form | None, sid: str, stored: bool, deps: Dependencies, notes: list[str]) -> None:
     """Queue the form's deliveries. The consumer reads the submission from the table, so a
     submission that could not be stored has none (``DeliveriesNotKept`` says so)."""
-    if form is None or not planned(form, sid):
+    if form is None or not (form.notify or form.receipt is not None):
+        return  # nothing to deliver: the notify code is not even imported (cold start)
+    from toiawase.core.notify.delivery import plan_deliveries, planned
+
+    if not planned(form, sid):
         return
     if not stored:
         notes.append("DeliveriesNotKept")

@@ -33,6 +33,10 @@ from toiawase.handlers.tracing import capture_lambda_handler
 SERVICE = "toiawase"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
 
+# The request's AWS calls end this long before Lambda's timeout (adapters.aws.request_deadline),
+# leaving time to answer, log and flush the metrics.
+ANSWER_MARGIN_SECONDS = 2.0
+
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
@@ -41,7 +45,7 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 ses_client = aws.client("sesv2")
 sender = SesSender(ses_client)
 # With SnapStart on, build the configured adapters before the snapshot (see handlers.snapstart).
-snapstart.register(lambda: wiring.dependencies(os.environ, sender))
+snapstart.register(lambda: wiring.prime(os.environ, sender))
 
 
 def _record(outcome: Outcome) -> None:
@@ -130,6 +134,14 @@ def _translator(event: dict[str, Any]) -> Translator:
     return translator(choose_language(value if readable else None))
 
 
+def _time_for_calls(context: LambdaContext) -> float | None:
+    """Seconds the request's AWS calls may take: what Lambda leaves, minus the answer's margin."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return max(float(remaining()) / 1000 - ANSWER_MARGIN_SECONDS, 0.0)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True, raise_on_empty_metrics=False)
 @capture_lambda_handler(SERVICE)
@@ -145,7 +157,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         )
     else:
         try:
-            outcome = handle(request, os.environ, deps)
+            with aws.request_deadline(_time_for_calls(context)):
+                outcome = handle(request, os.environ, deps)
         except Exception as exc:
             # Type and place only: an exception's message can quote submitted text.
             frame = traceback.extract_tb(exc.__traceback__)[-1]
