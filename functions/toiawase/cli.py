@@ -72,12 +72,18 @@ def _dev(args: argparse.Namespace) -> int:
         OPENAPI_PATH,
         CompiledForms,
         FormsFileError,
+        add_demo_form,
         chosen_forms_file,
         compile_forms,
         openapi_json,
         use_compiled,
     )
-    from toiawase.local.devserver import make_server, start_queue_drainer
+    from toiawase.local.devserver import (
+        make_server,
+        reaches_loopback,
+        start_local_receiver,
+        start_queue_drainer,
+    )
     from toiawase.local.runner import start_runner
     from toiawase.local.site import default_site_root
 
@@ -111,6 +117,13 @@ def _dev(args: argparse.Namespace) -> int:
         server = make_server(None, args.host, args.port, site_root=site_root, out=out)
         server.log_format = args.logs
         host, port = args.host, server.server_port
+        # Deliveries run with embedded AWS only, and reach the receiver at 127.0.0.1.
+        receiver = (
+            start_local_receiver(server) if reaches_loopback(host) and not args.real_ses else None
+        )
+        demo = None
+        if receiver is not None and forms is not None:
+            demo = add_demo_form(forms, receiver.base, receiver.secret)
         server.runner = start_runner(real_ses=args.real_ses, port=port, tap_logs=True)
         base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
         server.openapi = openapi_json(os.environ, base)
@@ -125,6 +138,13 @@ def _dev(args: argparse.Namespace) -> int:
         if site_root is not None:
             print(f"  site:          {base}/  (from {site_root})", flush=True)
         print(f"  mail preview:  {base}/_mail", flush=True)
+        if receiver is not None:
+            shown = f"; try POST {base}/f/{demo}" if demo else ""
+            print(
+                f"  deliveries:    {base}/_mail/deliveries  (webhook, Slack and Discord targets"
+                f" are sent to this server{shown})",
+                flush=True,
+            )
         if server.runner.stack is not None:
             from toiawase.local.awsbox import start_local_aws_endpoint
 
@@ -439,12 +459,15 @@ def _document_forms_commands(commands: Any) -> None:  # noqa: ANN401 - argparse'
         commands.choices["forms"],
         """
         Check or compile the forms file (forms.yaml): every form, its fields, recipients and
-        redirects. "check" prints every problem with its line and column; "compile" checks,
-        then writes the JSON the function reads (FORMS_FILE).
+        redirects. "check" prints every problem with its line and column; "check --resolve"
+        also resolves each webhook host name (DNS) and refuses one that resolves to a private,
+        loopback or link-local address; "compile" checks, then writes the JSON the function
+        reads (FORMS_FILE).
         """,
         """
           toiawase forms check
           toiawase forms check site/forms.yaml
+          toiawase forms check --resolve
           toiawase forms compile forms.yaml build/forms.json
         """,
         forms_codes,

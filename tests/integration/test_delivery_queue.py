@@ -354,6 +354,68 @@ def test_a_bounced_receipt_blocks_the_address_and_leaves_the_submission_alone(du
     assert len([c for c in durable.ses.calls if c["Destination"]["ToAddresses"] == [address]]) == 1
 
 
+def test_forget_removes_the_address_from_the_receipt_ledger_too(durable, notify, capsys):
+    """One key (REPLY_HASH_KEY) hashes both the reply hash and the ledger's keys, so
+    ``toiawase forget`` finds the address's "receipt sent today" mark and its bounce-list
+    entry, removes them, and leaves another person's entries alone."""
+    from tests.integration.test_feedback import BOUNCE
+    from toiawase.cli import main
+    from toiawase.core.notify.receipt import address_key
+    from toiawase.local.stack import LOCAL_REPLY_HASH_KEY
+
+    setup, deliver = notify
+    address, other = "taro@example.jp", "hanako@example.jp"
+    with receiver() as hook:
+        setup(hook.base, receipt=True)
+        mine = submit(durable)
+        fields = [("name", "花子"), ("email", other), ("message", "こんにちは")]
+        _, _, kept = call(durable.api.lambda_handler, submit_event(fields))
+        with no_suppressions():
+            drain(durable, deliver.lambda_handler)
+        bounce = {"bounce": {**BOUNCE["bounce"], "bouncedRecipients": [{"emailAddress": address}]}}
+        durable.feedback.lambda_handler(
+            _receipt_event(mine, "Bounce", address, **bounce), LocalContext()
+        )
+    table = durable.stack.rate_limit_table
+    key = LOCAL_REPLY_HASH_KEY.encode()
+
+    def ledger_ids() -> set[str]:
+        items = durable.dynamodb.scan(TableName=table)["Items"]
+        return {i["id"]["S"] for i in items if i["id"]["S"].startswith(("receipt#", "bounced#"))}
+
+    mine_key, other_key = address_key(address, key), address_key(other, key)
+    before = ledger_ids()
+    assert {i for i in before if i.endswith(mine_key)} == {
+        f"bounced#{mine_key}",
+        *(i for i in before if i.startswith("receipt#default#") and i.endswith(mine_key)),
+    }
+    assert len([i for i in before if i.endswith(mine_key)]) == 2  # today's mark, the bounce
+    assert any(i.endswith(other_key) for i in before)
+
+    argv = [
+        "forget",
+        " Taro@Example.JP ",  # any case: both hashes lower-case the whole address
+        "--table",
+        durable.stack.submissions_table,
+        "--idempotency-table",
+        durable.stack.idempotency_table,
+        "--counters-table",
+        table,
+    ]
+    assert main([*argv, "--dry-run"]) == 0
+    assert "would delete 2 receipt-ledger entry(ies)" in capsys.readouterr().out
+    assert ledger_ids() == before
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "deleted 1 submission(s)" in out and "deleted 2 receipt-ledger entry(ies)" in out
+    after = ledger_ids()
+    assert not any(mine_key in i for i in after)
+    assert {i for i in after if i.endswith(other_key)} == {
+        i for i in before if i.endswith(other_key)
+    }
+    assert durable.item(kept["id"])["status"] == "sent"
+
+
 def test_a_retried_receipt_takes_one_daily_slot(durable, notify):
     from toiawase.adapters.delivery_store import DynamoReceiptLedger
 

@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 
 from tests.devserver import CLI, ROOT, DevServerProcess
 from tests.integration.test_local import local_env
+from toiawase.local.devforms import DEMO_FORM_ID
 
 
 def get_json(server: DevServerProcess, path: str) -> dict[str, Any]:
@@ -76,10 +77,9 @@ def test_the_openapi_document_is_served_valid_and_names_the_dev_server(dev_serve
         if any(f.get("type") == "file" for f in form.get("fields", {}).values())
     }
     assert with_files == {"/f/jobs/uploads"}
-    assert {f"/f/{form_id}" for form_id in forms} | with_files | {
-        "/submit",
-        "/submissions/{id}",
-    } == set(paths)
+    # The dev server's own demonstration form (toiawase.local.devforms.DEMO_FORM_ID) too.
+    served = {f"/f/{form_id}" for form_id in [*forms, DEMO_FORM_ID]}
+    assert served | with_files | {"/submit", "/submissions/{id}"} == set(paths)
     quote = paths["/f/quote"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert list(quote["properties"])[: len(forms["quote"]["fields"])] == list(
         forms["quote"]["fields"]
@@ -138,6 +138,7 @@ def test_the_compiled_file_is_removed_when_dev_stops(tmp_path):
         assert json.loads((folder / "forms.json").read_text("utf-8"))["forms"]["only"]
         assert set(get_json(server, "/openapi.json")["paths"]) == {
             "/f/only",
+            f"/f/{DEMO_FORM_ID}",  # the dev server's own, added to the compiled copy only
             "/submit",
             "/submissions/{id}",
         }

@@ -226,7 +226,9 @@ def test_status_route_and_least_privilege_per_function():
     }
     by_sid = {s["Sid"]: s for s in feedback}
     assert by_sid["BlockReceiptAddresses"]["Resource"] == {"Fn::GetAtt": ["RateLimitTable", "Arn"]}
-    assert by_sid["AddressHashKey"]["Resource"] == {"Ref": "AddressHashKey"}
+    # The one address-hash key (the reply hash of forget, and the ledger's hashes).
+    assert by_sid["ReadReplyHashKey"]["Resource"] == {"Ref": "ReplyHashKey"}
+    assert "AddressHashKey" not in RESOURCES
 
 
 def test_captcha_secret_access_is_scoped_and_only_when_configured():

@@ -89,7 +89,9 @@ def test_compile_writes_what_the_lambda_loads(tmp_path):
     out = tmp_path / "forms.json"
     assert main(["forms", "compile", str(SAMPLE), str(out)]) == 0
     config = load_forms_file(str(out), settings())
-    assert config.ids == ("contact", "quote", "jobs") and config.default_form == "contact"
+    assert (
+        config.ids == ("contact", "quote", "jobs", "toiawase") and config.default_form == "contact"
+    )
     quote = config.get("quote")
     # The sample is a default deployment's file: recipients come from the environment.
     assert quote is not None and quote.recipients == settings().recipient_addresses
@@ -130,6 +132,7 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
         "/f/contact",
         "/f/quote",
         "/f/jobs",
+        "/f/toiawase",
         "/f/jobs/uploads",
         "/submit",
         "/submissions/{id}",

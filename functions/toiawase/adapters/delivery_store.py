@@ -10,7 +10,7 @@ the submission. The receipt ledger shares the rate-limit table (key ``id``, TTL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -207,6 +207,53 @@ class DynamoReceiptLedger:
             )
         except (ClientError, BotoCoreError) as exc:
             raise LedgerUnavailable(type(exc).__name__) from exc
+
+
+class DynamoLedgerEraser:
+    """An address's receipt-ledger entries, for ``toiawase forget`` (``ops.data.LedgerEraser``).
+
+    ``bounced#<hmac>`` is read by its key; the day marks ``receipt#<form>#<day>#<hmac>`` have
+    the form and the day in front, so they are found by one Scan of the counters table (rate
+    counters and ledger entries, all expiring within two days but the bounce list): an owner's
+    rare command, never a request path.
+    """
+
+    def __init__(self, client: Any, table: str) -> None:  # noqa: ANN401
+        self._client, self._table = client, table
+
+    def entries_for(self, address_keys: Iterable[str]) -> list[str]:
+        keys = sorted(set(address_keys))
+        found: list[str] = []
+        for key in keys:
+            item = self._client.get_item(
+                TableName=self._table, Key={"id": {"S": f"bounced#{key}"}}, ConsistentRead=True
+            ).get("Item")
+            if item:
+                found.append(f"bounced#{key}")
+        if not keys:
+            return found
+        names = {f":k{i}": {"S": f"#{key}"} for i, key in enumerate(keys)}
+        ends = " OR ".join(f"contains(id, :k{i})" for i in range(len(keys)))
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "ProjectionExpression": "id",
+            "FilterExpression": f"begins_with(id, :receipt) AND ({ends})",
+            "ExpressionAttributeValues": {":receipt": {"S": "receipt#"}, **names},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.scan(**params)
+            for item in page.get("Items", []):
+                entry = str(item["id"]["S"])
+                # contains() is a substring test: keep only ids that end with a key.
+                if entry.rpartition("#")[2] in keys:
+                    found.append(entry)
+            if "LastEvaluatedKey" not in page:
+                return found
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def delete_entry(self, entry_id: str) -> None:
+        self._client.delete_item(TableName=self._table, Key={"id": {"S": entry_id}})
 
 
 class SesSuppressions:

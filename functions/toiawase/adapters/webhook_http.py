@@ -12,7 +12,17 @@
   deadline (a watchdog closes the socket, so a slow drip of bytes cannot stretch it), and at
   most 64 KB of the answer is read.
 
-Refusals are reported to ``on_refused`` (reason, redacted URL) for the metric and the log.
+Refusals are reported to ``on_refused`` (reason, redacted URL) for the metric and the log. A
+certificate that does not verify ends the delivery for good with a code that says why
+(``tls_wrong_name``, ``tls_untrusted``, ``tls_expired``, else ``tls_certificate``): nothing is
+sent, and retrying would not change the answer.
+
+Two constructor arguments exist for the TLS tests only (tests/integration/test_webhook_tls.py):
+``tls`` (a context trusting the tests' own CA) and ``trusted_test_addresses`` (addresses the
+address check lets through, so a local HTTPS server on 127.0.0.1 can stand in for a public
+one). The delivery function's wiring (``handlers.notify_wiring``) passes neither, and no
+variable, template parameter or forms key reaches them, as ``WEBHOOK_ALLOW_LOOPBACK`` is
+never set by the template.
 """
 
 from __future__ import annotations
@@ -65,6 +75,7 @@ class SafeHttpClient:
         max_bytes: int = MAX_RESPONSE_BYTES,
         on_refused: Callable[[str, str], None] | None = None,
         tls: ssl.SSLContext | None = None,
+        trusted_test_addresses: frozenset[IPAddress] = frozenset(),
     ) -> None:
         self._policy = policy
         self._resolve = resolve
@@ -73,6 +84,7 @@ class SafeHttpClient:
         self._max = max_bytes
         self._on_refused = on_refused
         self._tls = tls or ssl.create_default_context()
+        self.trusted_test_addresses = trusted_test_addresses
 
     def addresses(self, url: str) -> tuple[str, int, list[IPAddress], str, str]:
         """Check the URL and resolve its host; every address checked. Raises ``UrlRefused``."""
@@ -91,7 +103,8 @@ class SafeHttpClient:
             except ValueError as exc:
                 raise UrlRefused("malformed", "the resolver gave an unreadable address") from exc
         for address in found:
-            check_address(address, self._policy, destination)
+            if address not in self.trusted_test_addresses:
+                check_address(address, self._policy, destination)
         return destination.host, destination.port, found, destination.target, destination.scheme
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> HttpReply:
@@ -112,7 +125,7 @@ class SafeHttpClient:
                 sock = current[0] = self._tls.wrap_socket(sock, server_hostname=host)
             return self._exchange(sock, host, port, scheme, target, body, headers, deadline)
         except ssl.SSLCertVerificationError as exc:
-            raise PostFailed("tls_certificate", transient=False) from exc
+            raise PostFailed(_tls_code(exc), transient=False) from exc
         except (OSError, http.client.HTTPException) as exc:
             code = "timeout" if time.monotonic() >= deadline else type(exc).__name__
             raise PostFailed(code, transient=True) from exc
@@ -168,6 +181,23 @@ class SafeHttpClient:
             raise PostFailed("redirect_refused", transient=False, http_status=status)
         transient = status in (408, 425, 429) or status >= 500
         raise PostFailed(f"http_{status}", transient=transient, http_status=status)
+
+
+# OpenSSL's X509_V_ERR_* codes (x509_vfy.h) for the failures an owner can act on.
+_TLS_CODES = {
+    62: "tls_wrong_name",  # HOSTNAME_MISMATCH (64: IP_ADDRESS_MISMATCH)
+    64: "tls_wrong_name",
+    10: "tls_expired",  # CERT_HAS_EXPIRED
+    18: "tls_untrusted",  # DEPTH_ZERO_SELF_SIGNED_CERT
+    19: "tls_untrusted",  # SELF_SIGNED_CERT_IN_CHAIN
+    20: "tls_untrusted",  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+    21: "tls_untrusted",  # UNABLE_TO_VERIFY_LEAF_SIGNATURE
+}
+
+
+def _tls_code(exc: ssl.SSLCertVerificationError) -> str:
+    """Why the receiver's certificate was refused, as a delivery error code."""
+    return _TLS_CODES.get(int(exc.verify_code or 0), "tls_certificate")
 
 
 def _shut(current: list[socket.socket]) -> None:

@@ -27,8 +27,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from toiawase.core.answers import LABELLED_FIELDS
 from toiawase.core.attachments import DEFAULT_LINK_DAYS, DeliveredFile, file_lines
 from toiawase.core.config import Settings
+from toiawase.core.i18n import Translator, translator
 from toiawase.core.submission import Submission
 from toiawase.core.text import clean_header_text
 
@@ -87,14 +89,15 @@ def from_display_name(submission: Submission, settings: Settings) -> str:
     For a form of the forms file, the site name is the form's ``sender_name`` when it has one,
     and without a submitted name the form's title follows it.
     """
+    tr = mail_translator(settings)
     site = clean_header_text(settings.site_name, 80)
     if submission.name:
         name = clean_header_text(submission.name, settings.limits.header_name_chars)
         if name:
-            return f"{name} via {site}"
+            return tr.get("mail.from_via", name=name, site=site)
     if settings.form_title:
         return f"{site} {clean_header_text(settings.form_title, 80)}"
-    return f"{site} contact form"
+    return tr.get("mail.from_site", site=site)
 
 
 def subject_line(submission: Submission, settings: Settings) -> str:
@@ -102,13 +105,15 @@ def subject_line(submission: Submission, settings: Settings) -> str:
 
     A form's own ``subject`` (the owner's text) replaces the fixed one.
     """
+    tr = mail_translator(settings)
     if settings.form_subject:
         base = clean_header_text(settings.form_subject, 120)
     elif settings.form_title:
         site = clean_header_text(settings.site_name, 80)
-        base = f"New message from the {site} form: {clean_header_text(settings.form_title, 80)}"
+        title = clean_header_text(settings.form_title, 80)
+        base = tr.get("mail.subject_titled", site=site, title=title)
     else:
-        base = f"New message from the {clean_header_text(settings.site_name, 80)} form"
+        base = tr.get("mail.subject", site=clean_header_text(settings.site_name, 80))
     if submission.subject:
         extra = clean_header_text(submission.subject, settings.limits.header_subject_chars)
         if extra:
@@ -202,6 +207,11 @@ def _folded(name: str, tokens: list[str]) -> str:
     return "\n ".join(lines)
 
 
+def mail_translator(settings: Settings) -> Translator:
+    """The owner's email in the form's ``email_language`` (English by default)."""
+    return translator(settings.email_language)
+
+
 def reply_to_address(submission: Submission) -> tuple[str | None, str]:
     """The submitter's address for ``Reply-To``, or None and why it cannot go there.
 
@@ -214,34 +224,50 @@ def reply_to_address(submission: Submission) -> tuple[str | None, str]:
         return None, ""
     header = submission.email.header
     if header is None:
-        return None, "the address above has a non-ASCII local part, which SES cannot put in a"
+        return None, "mail.note_non_ascii"
     if "=?" in header or "?=" in header or not _REPLY_TO.fullmatch(header):
-        return None, "the address above looks like encoded text to a mail reader, so it is not in a"
+        return None, "mail.note_encoded_word"
     return header, ""
 
 
 def _meta_rows(
     submission: Submission, meta: SubmissionMeta, settings: Settings
 ) -> list[tuple[str, str]]:
-    reply = submission.email.normalized if submission.email else "(this form asks for none)"
-    rows = [("Reply to", reply)]
+    tr = mail_translator(settings)
+    not_sent = tr.get("mail.not_sent_by_browser")
+    reply = submission.email.normalized if submission.email else tr.get("mail.no_reply_field")
+    rows = [(tr.get("mail.reply_to"), reply)]
     if settings.form_title:
-        rows.append(("Form", f"{settings.form_title} ({submission.form_id})"))
+        rows.append((tr.get("mail.form"), f"{settings.form_title} ({submission.form_id})"))
     return [
         *rows,
-        ("Submission", meta.submission_id),
-        ("Received", meta.received_at.isoformat(timespec="seconds")),
-        ("Page", meta.page_url or "(not sent by the browser)"),
-        ("Origin", meta.origin or "(not sent by the browser)"),
-        ("Client IP", meta.client_ip or "(unknown)"),
+        (tr.get("mail.reference"), meta.submission_id),
+        (tr.get("mail.received"), meta.received_at.isoformat(timespec="seconds")),
+        (tr.get("mail.page"), meta.page_url or not_sent),
+        (tr.get("mail.origin"), meta.origin or not_sent),
+        (tr.get("mail.client_ip"), meta.client_ip or tr.get("mail.unknown")),
     ]
 
 
-def _form_name(settings: Settings) -> str:
-    """ "the Example Co form", or "the Example Co form "Request a quote"" for a named form."""
+def _intro(settings: Settings) -> str:
+    """ "A visitor sent this through the Example Co form "Request a quote"." """
+    tr = mail_translator(settings)
     if settings.form_title:
-        return f"{settings.site_name} form \u201c{settings.form_title}\u201d"
-    return f"{settings.site_name} form"
+        return tr.get("mail.intro_titled", site=settings.site_name, title=settings.form_title)
+    return tr.get("mail.intro", site=settings.site_name)
+
+
+def _label(submission: Submission, name: str, tr: Translator) -> str:
+    """A field's label: the form's, else (in a language other than English) the catalogue's
+    for the contract's ``email``, ``name`` and ``message``, else the field's name."""
+    label = submission.label(name)
+    if label == name and tr.language != "en" and name in LABELLED_FIELDS:
+        return tr.get(LABELLED_FIELDS[name])
+    return label
+
+
+def _note(why_not: str, tr: Translator) -> str:
+    return tr.get(why_not) + " " + tr.get("mail.note_reply_directly")
 
 
 def text_body(
@@ -252,16 +278,17 @@ def text_body(
     link_days: int = DEFAULT_LINK_DAYS,
 ) -> str:
     """Plain text: every field in submission order, the files, then the submission's details."""
-    lines = [f"A visitor sent this through the {_form_name(settings)}.", ""]
+    tr = mail_translator(settings)
+    lines = [_intro(settings), ""]
     for name, values in submission.fields:
-        lines.append(f"{submission.label(name)}:")
-        for value in values or ("(not given)",):
+        lines.append(tr.get("mail.field_heading", label=_label(submission, name, tr)))
+        for value in values or (tr.get("mail.not_given"),):
             lines.extend(f"  {line}" for line in (value.split("\n") or [""]))
         lines.append("")
-    lines += file_lines(files, link_days)
+    lines += file_lines(files, link_days, tr)
     reply_to, why_not = reply_to_address(submission)
     if reply_to is None and why_not:
-        lines += [f"Note: {why_not}", "Reply-To header. Reply by writing to it directly.", ""]
+        lines += [tr.get("mail.note", note=_note(why_not, tr)), ""]
     lines.append("-- ")
     lines.extend(f"{label}: {value}" for label, value in _meta_rows(submission, meta, settings))
     return "\n".join(lines) + "\n"
@@ -276,22 +303,26 @@ def html_body(
 ) -> str:
     """HTML: the same content, every submitted character escaped."""
     esc = html.escape
+    tr = mail_translator(settings)
     file_rows = "".join(
-        f"<li>{esc(f.filename)} ({esc(f.content_type)}, {f.size:,} bytes): "
+        f"<li>{esc(f.filename)} ({esc(f.content_type)}, "
+        f"{esc(tr.get('mail.file_bytes', size=f.size))}): "
         + (
-            "attached"
+            esc(tr.get("mail.file_attached"))
             if f.url is None
-            else f'<a href="{esc(f.url)}">download</a> (within {link_days} days)'
+            else f'<a href="{esc(f.url)}">{esc(tr.get("mail.file_download"))}</a> '
+            + esc(tr.get("mail.file_within", days=link_days))
         )
         + "</li>"
         for f in files
     )
-    files_html = f"<p>Files:</p><ul>{file_rows}</ul>" if files else ""
+    files_html = f"<p>{esc(tr.get('mail.files'))}</p><ul>{file_rows}</ul>" if files else ""
+    not_given = esc(tr.get("mail.not_given"))
     rows = "".join(
         '<tr><th style="text-align:left;vertical-align:top;padding:4px 12px 4px 0">'
-        f"{esc(submission.label(name))}"
+        f"{esc(_label(submission, name, tr))}"
         '</th><td style="white-space:pre-wrap;padding:4px 0">'
-        + ("<br>".join(esc(v) for v in values) if values else "<i>(not given)</i>")
+        + ("<br>".join(esc(v) for v in values) if values else f"<i>{not_given}</i>")
         + "</td></tr>"
         for name, values in submission.fields
     )
@@ -302,14 +333,14 @@ def html_body(
     )
     reply_to, why_not = reply_to_address(submission)
     note = (
-        f"<p>Note: {esc(why_not)} Reply-To header. Reply by writing to it directly.</p>"
+        f"<p>{esc(tr.get('mail.note', note=_note(why_not, tr)))}</p>"
         if reply_to is None and why_not
         else ""
     )
     return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+        f'<!DOCTYPE html><html lang="{tr.language}"><head><meta charset="utf-8"></head>'
         '<body style="font-family:sans-serif">'
-        f"<p>A visitor sent this through the {esc(_form_name(settings))}.</p>"
+        f"<p>{esc(_intro(settings))}</p>"
         f"<table>{rows}</table>{files_html}{note}"
         f'<hr><table style="color:#555;font-size:90%">{meta_rows}</table>'
         "</body></html>\n"

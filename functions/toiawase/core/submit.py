@@ -41,6 +41,7 @@ from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.forms.fields import validate_form
 from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
+from toiawase.core.i18n import Text, Translator, t
 from toiawase.core.idempotency import idempotency_key
 from toiawase.core.notify.delivery import plan_deliveries, planned
 from toiawase.core.outcome import Dependencies, Outcome
@@ -100,7 +101,7 @@ class RateLimited(Exception):
 class NotAccepted(Exception):
     """Neither sent nor held: the admission is released, so a retry is a new attempt."""
 
-    def __init__(self, status: int, code: str, message: str, reason: str, sid: str) -> None:
+    def __init__(self, status: int, code: str, message: Text, reason: str, sid: str) -> None:
         super().__init__(code)
         self.status, self.code, self.message = status, code, message
         self.reason, self.submission_id = reason, sid
@@ -114,8 +115,11 @@ def submit(
     content_type: tuple[str, dict[str, str]] | InputError | None = None,
     form: Form | None = None,
     files_settings: UploadSettings | None = None,
+    tr: Translator | None = None,
 ) -> Outcome:
     """Screen, validate, admit, compose and send one submission; answer what really happened.
+
+    ``tr`` renders the answer's words in the visitor's language (English without one).
 
     The rate limits: a client's counters count every post of that client that reached
     validation; the form's counters only a submission that passed the client's limit,
@@ -141,34 +145,34 @@ def submit(
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
-            answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
+            answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers, tr, labels)
             if json_client
             else answers.error_html(
-                exc.status, exc.message, exc.fields, back_url, headers, labels=labels
+                exc.status, exc.message, exc.fields, back_url, headers, labels=labels, tr=tr
             )
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
     def too_many(retry_after: int) -> Outcome:
-        message = f"Too many submissions. Please try again in {retry_after} seconds."
+        message = t("error.rate_limited", seconds=retry_after)
         return refuse(InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)})
 
     def not_accepted(exc: NotAccepted) -> Outcome:
-        message = f"{exc.message} Reference: {exc.submission_id}."
+        message = t("error.with_reference", message=exc.message, reference=exc.submission_id)
         extra = {"Retry-After": "60"} if exc.status == 503 else {}
         response = (
-            answers.error_json(exc.status, exc.code, message, headers=extra)
+            answers.error_json(exc.status, exc.code, message, headers=extra, tr=tr)
             if json_client
-            else answers.error_html(exc.status, message, back_url=back_url, headers=extra)
+            else answers.error_html(exc.status, message, back_url=back_url, headers=extra, tr=tr)
         )
         return Outcome(response, "send_failed", exc.reason, exc.submission_id, tuple(notes))
 
     def in_progress() -> Outcome:
-        message = "This submission is already being sent. Please wait a moment; do not resend it."
+        message = t("error.in_progress")
         response = (
-            answers.error_json(409, "in_progress", message)
+            answers.error_json(409, "in_progress", message, tr=tr)
             if json_client
-            else answers.error_html(409, message, back_url=back_url)
+            else answers.error_html(409, message, back_url=back_url, tr=tr)
         )
         return Outcome(response, "in_progress", "in_progress", None, tuple(notes))
 
@@ -276,7 +280,7 @@ def submit(
             first = _replayed(exc, deps, now)
         except InProgress:
             return in_progress()
-        response = success(json_client, exc.submission_id, first, redirect_to)
+        response = success(json_client, exc.submission_id, first, redirect_to, tr)
         return Outcome(response, "replayed", None, exc.submission_id, tuple(notes))
 
     if spam:
@@ -297,9 +301,7 @@ def submit(
         except ScreeningUnavailable:
             _release(claim, record if stored else None, deps, notes)
             _discard(kept, deps, notes)
-            message = (
-                "The spam check is not answering, so your message was not sent. Please try again."
-            )
+            message = t("error.captcha_unavailable")
             return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
         except NotAccepted as exc:
             _release(claim, None, deps, notes)
@@ -309,7 +311,7 @@ def submit(
             _settle(claim, str(result["status"]), deps, notes)
 
     status = str(result["status"])
-    response = success(json_client, sid, status, redirect_to)
+    response = success(json_client, sid, status, redirect_to, tr)
     return Outcome(
         response, str(result.get("outcome", status)), result.get("reason"), sid, tuple(notes)
     )
@@ -476,16 +478,16 @@ def _check_captcha(
     failed = InputError(
         422,
         "captcha_failed",
-        "The spam check did not pass. Please complete it again and resend.",
-        {"captcha": "did not pass; please complete it again"},
+        t("error.captcha_failed"),
+        {"captcha": t("field.captcha_failed")},
     )
     if not token:
         notes.append("CaptchaMissing")
         raise InputError(
             422,
             "captcha_failed",
-            "Please complete the spam check before sending.",
-            {"captcha": "is required"},
+            t("error.captcha_missing"),
+            {"captcha": t("field.required")},
         )
     if verifier is None:
         raise ConfigError("CAPTCHA_PROVIDER is set but no verifier is configured")
@@ -539,8 +541,7 @@ def accept(
             raise NotAccepted(
                 503,
                 "store_unavailable",
-                "Your files could not be queued for their malware scan, so nothing was sent. "
-                "Please try again in a few minutes.",
+                t("error.scan_not_queued"),
                 "store_unavailable",
                 sid,
             )
@@ -585,8 +586,7 @@ def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> Submiss
         raise NotAccepted(
             503,
             "files_unavailable",
-            "The files could not be stored right now, so your message was not sent. "
-            "Please try again in a few minutes.",
+            t("error.files_unavailable"),
             "files_unavailable",
             sid,
         ) from None
@@ -638,16 +638,14 @@ def _after_send_failure(
         raise NotAccepted(
             503,
             "send_unavailable",
-            "The mail service is busy or unreachable, so your message was not sent. "
-            "Please try again in a few minutes.",
+            t("error.send_unavailable"),
             exc.code,
             sid,
         )
     raise NotAccepted(
         502,
         "send_failed",
-        "The site's mail service refused the message, so it was not sent. "
-        "Please contact the site owner another way.",
+        t("error.send_failed"),
         exc.code,
         sid,
     )

@@ -13,7 +13,27 @@ from toiawase.core.errors import ConfigError
 def forms_check(args: argparse.Namespace) -> int:
     from toiawase.forms.check import check_file
 
-    _, problems = check_file(Path(args.file))
+    if args.nameserver and not args.resolve:
+        print("toiawase forms check: --nameserver needs --resolve", file=sys.stderr)
+        return 2
+    doc, problems = check_file(Path(args.file))
+    if args.resolve and doc is not None:
+        from toiawase.doctor.command import UsageError, parse_nameserver
+        from toiawase.forms.resolve import make_resolver, resolve_problems
+
+        try:
+            nameserver = parse_nameserver(args.nameserver) if args.nameserver else None
+        except UsageError as exc:
+            print(f"toiawase forms check: {exc}", file=sys.stderr)
+            return 2
+        try:
+            resolver = make_resolver(nameserver)
+        except Exception as exc:  # dns.resolver.NoResolverConfiguration: no /etc/resolv.conf
+            print(f"toiawase forms check: --resolve: no DNS resolver ({exc})", file=sys.stderr)
+            return 2
+        problems = sorted(
+            [*problems, *resolve_problems(doc, resolver)], key=lambda p: (p.line, p.column)
+        )
     for problem in problems:
         print(problem.format(args.file), file=sys.stderr)
     if problems:
@@ -66,9 +86,24 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     check = actions.add_parser(
         "check",
         help="validate the forms file; print every problem with its line and column",
-        description="Exit 0 when the file is valid, 1 when it has problems.",
+        description=(
+            "Exit 0 when the file is valid, 1 when it has problems. With --resolve, also look"
+            " up every webhook, Slack and Discord host name and refuse one that resolves to a"
+            " private, loopback, link-local or otherwise refused address (or does not"
+            " resolve): off by default, since a build machine may have no DNS."
+        ),
     )
     check.add_argument("file", nargs="?", default="forms.yaml", help="default: forms.yaml")
+    check.add_argument(
+        "--resolve",
+        action="store_true",
+        help="resolve webhook host names (DNS) and refuse refused addresses",
+    )
+    check.add_argument(
+        "--nameserver",
+        metavar="HOST[:PORT]",
+        help="with --resolve: ask this DNS server instead of the system's",
+    )
     check.set_defaults(func=forms_check)
     build = actions.add_parser("compile", help="check, then write the JSON the function reads")
     build.add_argument("file", help="the forms file (YAML or JSON)")

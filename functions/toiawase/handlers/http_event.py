@@ -10,6 +10,7 @@ from typing import Any
 
 from toiawase.core.errors import malformed
 from toiawase.core.http import HttpRequest, HttpResponse
+from toiawase.core.i18n import t
 
 
 def request_from_event(event: Mapping[str, Any]) -> HttpRequest:
@@ -22,7 +23,7 @@ def request_from_event(event: Mapping[str, Any]) -> HttpRequest:
         try:
             body = _b64decode(raw_body)
         except (binascii.Error, ValueError) as exc:
-            raise malformed("The body is not valid base64.") from exc
+            raise malformed(t("error.bad_base64")) from exc
     else:
         body = raw_body.encode("utf-8", "surrogatepass") if isinstance(raw_body, str) else b""
     epoch_ms = context.get("timeEpoch")

@@ -23,6 +23,8 @@ from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import answers
 from toiawase.core.errors import InputError
+from toiawase.core.http import HEADER_LIMITS
+from toiawase.core.i18n import Translator, choose_language, t, translator
 from toiawase.core.service import Outcome, handle
 from toiawase.handlers import snapstart, wiring
 from toiawase.handlers.http_event import request_from_event, result_from_response
@@ -119,6 +121,15 @@ def _count_with_reason(name: str, reason: str | None) -> None:
         metric.add_dimension(name="reason", value=reason or "unknown")
 
 
+def _translator(event: dict[str, Any]) -> Translator:
+    """For the answers given before the core has the request: the visitor's Accept-Language
+    (capped like every header the endpoint reads), else English."""
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    value = headers.get("accept-language")
+    readable = isinstance(value, str) and len(value) <= HEADER_LIMITS["accept-language"]
+    return translator(choose_language(value if readable else None))
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True, raise_on_empty_metrics=False)
 @capture_lambda_handler(SERVICE)
@@ -128,8 +139,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         request = request_from_event(event)
     except InputError as exc:
+        tr = _translator(event)
         outcome = Outcome(
-            answers.error_json(exc.status, exc.code, exc.message), "rejected", exc.code
+            answers.error_json(exc.status, exc.code, exc.message, tr=tr), "rejected", exc.code
         )
     else:
         try:
@@ -142,10 +154,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 extra={"error_type": type(exc).__name__, "at": f"{frame.filename}:{frame.lineno}"},
             )
             response = answers.error_json(
-                500,
-                "internal_error",
-                "Something went wrong on our side and your message was not sent. "
-                "Please try again later.",
+                500, "internal_error", t("error.internal"), tr=_translator(event)
             )
             outcome = Outcome(response, "internal_error", "internal_error")
     _record(outcome)

@@ -6,6 +6,12 @@ server refuses to start), compiled to a temporary JSON file, and named by ``FORM
 embedded function — the same JSON the build puts in the artifact. Without a forms file the
 environment describes one form, as before. The OpenAPI document served at ``/openapi.json`` is
 generated from the forms the function actually loaded, with the dev server as its server URL.
+
+The dev server adds one form of its own to the compiled file, ``deliveries`` (unless the file
+has a form of that id): the contract's fields, with webhook, Slack and Discord targets pointing
+at the dev server's local receiver and a receipt, so a new user sees every delivery work in the
+preview without the internet. It exists only in ``make dev``: a forms file cannot hold an
+``http://127.0.0.1`` URL (``toiawase forms check`` refuses it; the template never allows it).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from pathlib import Path
 
 DEFAULT_FORMS = Path("forms.yaml")
 OPENAPI_PATH = "/openapi.json"
+DEMO_FORM_ID = "deliveries"
 
 
 class FormsFileError(Exception):
@@ -101,3 +108,48 @@ def openapi_json(env: Mapping[str, str], server_url: str) -> bytes | None:
 def use_compiled(forms: CompiledForms) -> None:
     """Name the compiled file for the embedded function (read once, at its first request)."""
     os.environ["FORMS_FILE"] = str(forms.compiled)
+
+
+def demo_form(receiver: str, secret: str) -> dict[str, object]:
+    """The ``deliveries`` form: every kind of target, at the local receiver ``receiver``."""
+    base = receiver.rstrip("/")
+    return {
+        "title": "Deliveries demo",
+        "subject": "Deliveries demo",
+        "undeclared_fields": "reject",
+        "fields": {
+            "name": {"type": "text", "label": "Name", "max_length": 200},
+            "email": {"type": "email", "label": "Email", "required": True, "reply_to": True},
+            "message": {"type": "textarea", "label": "Message", "required": True},
+        },
+        "notify": [
+            {"type": "email"},
+            {
+                "type": "webhook",
+                "name": "webhook",
+                "url": f"{base}/webhook/webhook",
+                "secret": secret,
+            },
+            {"type": "slack", "name": "slack", "url": f"{base}/slack/slack"},
+            {"type": "discord", "name": "discord", "url": f"{base}/discord/discord"},
+        ],
+        "receipt": {
+            "subject": "We received your message",
+            "text": "Thank you for writing to us. This is an automatic receipt; we will answer"
+            " soon.",
+        },
+    }
+
+
+def add_demo_form(forms: CompiledForms, receiver: str, secret: str) -> str | None:
+    """Add the ``deliveries`` form to the compiled file; its id, or None when the file has a
+    form of that id already (the owner's wins)."""
+    data = json.loads(forms.compiled.read_text(encoding="utf-8"))
+    declared = data.setdefault("forms", {})
+    if DEMO_FORM_ID in declared:
+        return None
+    declared[DEMO_FORM_ID] = demo_form(receiver, secret)
+    forms.compiled.write_text(
+        json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return DEMO_FORM_ID

@@ -5,6 +5,9 @@ Routes, in order:
 * ``OPTIONS`` (any path): the CORS preflight, answered here as API Gateway answers it in AWS
   (``toiawase.core.cors``, the template's ``CorsConfiguration``): the function never sees one;
 * ``/_mail…`` (GET): the mail preview (``toiawase.local.preview``), loopback clients only;
+* ``/_hooks/…`` (any method): the local receiver of webhook, Slack and Discord deliveries
+  (``toiawase.local.hookbox``), loopback clients only: every request is kept as received and
+  shown in the preview;
 * ``/openapi.json`` (GET): the OpenAPI document of the forms served (``toiawase.local.devforms``);
 * GET or HEAD of a file of the static site (the example site by default): the file;
 * everything else: a real payload-2.0 event for the same Lambda handler that runs in AWS, so
@@ -25,6 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +40,7 @@ from toiawase.core.errors import ConfigError
 from toiawase.local import preview, site
 from toiawase.local.devforms import OPENAPI_PATH
 from toiawase.local.events import build_event
+from toiawase.local.hookbox import DEV_WEBHOOK_SECRET, HOOKS_PATH, MAX_BODY_BYTES, HookBox
 from toiawase.local.runner import LocalRunner
 from toiawase.local.sesbox import format_mail
 from toiawase.local.terminal import outcome_from_logs, printable, request_line
@@ -49,6 +54,16 @@ def _is_loopback(host: str) -> bool:
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def reaches_loopback(host: str) -> bool:
+    """True when a server bound to ``host`` is reachable at 127.0.0.1 (loopback or all)."""
+    if _is_loopback(host):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
     except ValueError:
         return False
 
@@ -74,6 +89,8 @@ class DevServer(ThreadingHTTPServer):
         # The OpenAPI document served at /openapi.json (toiawase.local.devforms), once built.
         self.openapi: bytes | None = None
         self.log_format = log_format
+        # The local receiver's requests (``/_hooks/…``); None when deliveries do not run here.
+        self.hooks: HookBox | None = None
         # One invocation at a time, like one Lambda container; the preview reads under it too.
         self.lock = threading.Lock()
 
@@ -167,9 +184,12 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
         self._send(status, data, headers)
 
-    def _preview(self, path: str) -> None:
+    def _local_host(self) -> bool:
         allowed = self.server.preview_hosts
-        if allowed is not None and (self.headers.get("host") or "").lower() not in allowed:
+        return allowed is None or (self.headers.get("host") or "").lower() in allowed
+
+    def _preview(self, path: str) -> None:
+        if not self._local_host():
             self.send_error(403, "The mail preview answers only on localhost")
             return
         if self.command not in ("GET", "HEAD"):
@@ -178,8 +198,28 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         runner = self.server.runner
         with self.server.lock:
             mails = runner.ses.messages() if runner is not None and runner.ses is not None else None
-        page = preview.respond(path, mails)
+        hooks = self.server.hooks.requests() if self.server.hooks is not None else None
+        page = preview.respond(path, mails, hooks)
         self._send(page.status, page.body, page.headers)
+
+    def _receive(self) -> None:
+        """The local receiver: keep the request as it arrived, answer 200 (never the lock the
+        delivery consumer holds while it posts here)."""
+        hooks = self.server.hooks
+        if hooks is None:
+            self.send_error(404, "No local receiver (deliveries run only with embedded AWS)")
+            return
+        if not self._local_host():
+            self.send_error(403, "The local receiver answers only on localhost")
+            return
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY_BYTES:
+            self.send_error(413, "Request entity too large")
+            return
+        body = self.rfile.read(length) if length else b""
+        got = hooks.record(self.command, self.path, list(self.headers.items()), body)
+        answer = json.dumps({"ok": True, "received": got.number}).encode("utf-8")
+        self._send(200, answer, {"Content-Type": "application/json"})
 
     def _static(self, path: str) -> bool:
         """Serve ``path`` from the static site; False when the site has no such file."""
@@ -229,6 +269,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             self._preflight()
         elif path == preview.PREVIEW_PATH or path.startswith(preview.PREVIEW_PATH + "/"):
             self._preview(path)
+        elif path.startswith(HOOKS_PATH + "/"):
+            self._receive()
         elif path == OPENAPI_PATH and self._openapi():
             pass
         elif not self._static(path):
@@ -259,6 +301,30 @@ def _json_line(line: str) -> str:
         return printable(line)
 
 
+@dataclass(frozen=True)
+class LocalReceiver:
+    """Where the dev server receives deliveries, and the demonstration form's secret."""
+
+    base: str  # http://127.0.0.1:PORT/_hooks
+    secret: str
+
+
+def start_local_receiver(server: DevServer) -> LocalReceiver:
+    """Receive every delivery here: the local receiver on the server's own port, loopback http
+    allowed for webhooks (``WEBHOOK_ALLOW_LOOPBACK``), every form's http targets sent to it
+    (``DELIVERY_LOCAL_RECEIVER``), and receipts decided against a local suppression list
+    (moto has none). Only the dev server calls this: nothing in a deployment sets these."""
+    from toiawase.handlers import notify_wiring
+    from toiawase.local.suppressions import LocalSuppressions
+
+    server.hooks = HookBox()
+    base = f"http://127.0.0.1:{server.server_port}{HOOKS_PATH}"
+    os.environ["WEBHOOK_ALLOW_LOOPBACK"] = "true"
+    os.environ[notify_wiring.LOCAL_RECEIVER] = base
+    notify_wiring.use_local_suppressions(LocalSuppressions())
+    return LocalReceiver(base, DEV_WEBHOOK_SECRET)
+
+
 def start_queue_drainer(
     runner: LocalRunner, out: TextIO, interval: float = 2.0, log_format: str = "pretty"
 ) -> threading.Event:
@@ -272,7 +338,7 @@ def start_queue_drainer(
                 for line in logs:
                     out.write(_json_line(line) + "\n")
             for mail in mails:
-                out.write("(sent from the retry queue)\n" + format_mail(mail) + "\n")
+                out.write("(sent from a queue: a retry or a receipt)\n" + format_mail(mail) + "\n")
                 out.flush()
 
     threading.Thread(target=loop, name="retry-queue-drainer", daemon=True).start()

@@ -38,12 +38,13 @@ class Invocation:
 
 @dataclass
 class LocalRunner:
-    """The API and retry handlers, loaded once, and what SES accepted (``ses`` is None with
-    real SES)."""
+    """The API, retry and delivery handlers, loaded once, and what SES accepted (``ses`` is
+    None with real SES)."""
 
     handler: Handler
     ses: Mailbox | None
     retry_handler: Handler | None = None
+    deliver_handler: Handler | None = None
     stack: LocalStack | None = None
     tap: LogTap | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -72,25 +73,33 @@ class LocalRunner:
             return Invocation(result, self._new_mail(), logs)
 
     def drain(self) -> list[CapturedMail]:
-        """Run the retry function over what is waiting on the retry queue (in-process)."""
+        """Run the retry function over what is waiting on the retry queue, then the delivery
+        function over the delivery queue (in-process, as their event source mappings would)."""
         return self.drain_logged()[0]
 
     def drain_logged(self) -> tuple[list[CapturedMail], list[str]]:
-        """``drain``, also returning what the retry function wrote to stdout when tapped."""
+        """``drain``, also returning what the functions wrote to stdout when tapped."""
         if self.stack is None or self.retry_handler is None:
             return [], []
+        if self.tap is None:
+            with self.lock:
+                self._drain_queues()
+                return self._new_mail(), []
+        with self.lock, self.tap.capture() as logs:
+            self._drain_queues()
+            return self._new_mail(), logs
+
+    def _drain_queues(self) -> None:
         import boto3
 
-        with self.lock:
-            sqs = boto3.client("sqs")
-            if self.tap is None:
-                while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
-                    pass
-                return self._new_mail(), []
-            with self.tap.capture() as logs:
-                while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
-                    pass
-            return self._new_mail(), logs
+        assert self.stack is not None and self.retry_handler is not None
+        sqs = boto3.client("sqs")
+        while drain_once(sqs, self.stack.queue_url, self.retry_handler)[0]:
+            pass
+        # A delivery that failed transiently is hidden by its backoff, so this loop ends.
+        if self.deliver_handler is not None and self.stack.delivery_queue_url:
+            while drain_once(sqs, self.stack.delivery_queue_url, self.deliver_handler)[0]:
+                pass
 
 
 def start_runner(
@@ -118,9 +127,11 @@ def start_runner(
         start_embedded_s3()
     api = importlib.import_module("toiawase.handlers.submit")
     retry = importlib.import_module("toiawase.handlers.retry") if stack else None
+    deliver = importlib.import_module("toiawase.handlers.deliver") if stack else None
     return LocalRunner(
         handler=api.lambda_handler,
         retry_handler=retry.lambda_handler if retry else None,
+        deliver_handler=deliver.lambda_handler if deliver else None,
         ses=ses,
         stack=stack,
         tap=tap,

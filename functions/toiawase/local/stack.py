@@ -53,8 +53,9 @@ SUBMISSIONS_INDEXES: tuple[dict[str, Any], ...] = (
         "Projection": {"ProjectionType": "KEYS_ONLY"},
     },
 )
-# The fixed key of the reply-to hashes in local runs (in AWS: the stack's generated secret).
+# The fixed key of the address hashes in local runs (in AWS: the stack's generated secret).
 LOCAL_REPLY_HASH_KEY = "toiawase-local-reply-hash-key"
+LOCAL_RATE_LIMIT_TABLE = "toiawase-rate-limits"  # create_local_stack()'s, with the default prefix
 
 
 @dataclass(frozen=True)

@@ -236,11 +236,21 @@ class FileDeleter(Protocol):
     def delete(self, keys: Sequence[str]) -> None: ...
 
 
+class LedgerEraser(Protocol):
+    """The receipt ledger's entries about one address (``toiawase.adapters.delivery_store``)."""
+
+    def entries_for(self, address_keys: Iterable[str]) -> list[str]:
+        """The ids of every entry keyed by one of ``address_keys`` (receipts, bounces)."""
+
+    def delete_entry(self, entry_id: str) -> None: ...
+
+
 @dataclass
 class ForgetReport:
     submissions: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     idempotency_records: list[str] = field(default_factory=list)
+    ledger_entries: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     tombstone: bool = False
 
@@ -251,6 +261,7 @@ class ForgetReport:
             "submissions": self.submissions,
             "files": self.files,
             "idempotency_records": self.idempotency_records,
+            "ledger_entries": self.ledger_entries,
             "tombstone": self.tombstone,
             "notes": self.notes,
         }
@@ -263,6 +274,8 @@ class ForgetReport:
         out += [f"  file {key}" for key in self.files]
         out.append(f"{verb} {len(self.idempotency_records)} idempotency record(s)")
         out += [f"  idempotency record {rec}" for rec in self.idempotency_records]
+        out.append(f"{verb} {len(self.ledger_entries)} receipt-ledger entry(ies)")
+        out += [f"  ledger entry {entry}" for entry in self.ledger_entries]
         out += self.notes
         if self.tombstone:
             out.append("recorded a tombstone (the address's keyed hash only)")
@@ -279,8 +292,12 @@ def forget(
     dry_run: bool,
     tombstone_days: int,
     now: datetime | None = None,
+    ledger: LedgerEraser | None = None,
+    address_keys: Iterable[str] = (),
 ) -> ForgetReport:
-    """Erase every submission with that reply-to hash, its files and idempotency records.
+    """Erase every submission with that reply-to hash, its files and idempotency records, and
+    the receipt ledger's entries keyed by ``address_keys`` (the address's HMACs under the same
+    stack key: the day's "receipt sent" marks and the bounce list).
 
     The tombstone is written first: a retry that runs while the items are being deleted already
     finds it. Rate-limit counters are keyed by client address and form, never by the submitter's
@@ -315,4 +332,13 @@ def forget(
         report.submissions.append(sid)
     if not report.files:
         report.notes.append("note: no stored files were recorded on these submissions")
+    if ledger is None:
+        report.notes.append(
+            "note: the receipt ledger was not checked (no counters table known: --counters-table)"
+        )
+    else:
+        for entry in ledger.entries_for(address_keys):
+            if not dry_run:
+                ledger.delete_entry(entry)
+            report.ledger_entries.append(entry)
     return report

@@ -87,6 +87,14 @@ def _data(args: argparse.Namespace) -> tuple[DynamoSubmissionData, dict[str, str
     return DynamoSubmissionData(dynamodb, table, idempotency), outputs
 
 
+def open_submissions(
+    *, stack: str | None, table: str | None = None, endpoint_url: str | None = None
+) -> tuple[DynamoSubmissionData, dict[str, str]]:
+    """The submissions table as ``toiawase submissions show`` finds it (the stack's outputs, or
+    ``table``), and the stack's outputs; the end-to-end checks of a deployed stack use it too."""
+    return _data(argparse.Namespace(stack=stack, table=table, endpoint_url=endpoint_url))
+
+
 def _forms(path: Path | None) -> FormsConfig | None:
     if path is None:
         return None
@@ -195,9 +203,35 @@ class S3Files:
             )
 
 
+def _ledger(args: argparse.Namespace, outputs: dict[str, str]) -> Any:  # noqa: ANN401
+    """The receipt ledger in the counters table: ``--counters-table``, the stack's, or
+    ``$RATE_LIMIT_TABLE``; ``make dev``'s own with a local endpoint. None when unknown."""
+    table = (
+        args.counters_table
+        or outputs.get("RateLimitTableName")
+        or os.environ.get("RATE_LIMIT_TABLE")
+    )
+    if not table and _local(args):
+        from toiawase.local.stack import LOCAL_RATE_LIMIT_TABLE
+
+        table = LOCAL_RATE_LIMIT_TABLE
+    if not table:
+        return None
+    import boto3
+
+    from toiawase.adapters.delivery_store import DynamoLedgerEraser
+
+    return DynamoLedgerEraser(
+        boto3.client("dynamodb", endpoint_url=args.endpoint_url or None), table
+    )
+
+
 def forget(args: argparse.Namespace) -> int:
+    from toiawase.core.notify.receipt import address_keys_for
+
     store, outputs = _data(args)
-    hashed = reply_hash(_hash_key(args, outputs), args.address)
+    key = _hash_key(args, outputs)
+    hashed = reply_hash(key, args.address)
     bucket = args.bucket or outputs.get("FilesBucketName") or os.environ.get("FILES_BUCKET")
     files = None
     if bucket:
@@ -214,6 +248,8 @@ def forget(args: argparse.Namespace) -> int:
         files,
         dry_run=args.dry_run,
         tombstone_days=max(retention, DLQ_RETENTION_DAYS) + 1,
+        ledger=_ledger(args, outputs),
+        address_keys=address_keys_for(args.address, key),
     )
     if args.json:
         print(json.dumps(report.as_json(args.dry_run), ensure_ascii=False))
@@ -294,6 +330,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _common(forgetting)
     forgetting.add_argument("--idempotency-table", help="default: the stack's, $IDEMPOTENCY_TABLE")
     forgetting.add_argument("--bucket", help="the files bucket (default: the stack's)")
+    forgetting.add_argument(
+        "--counters-table",
+        help="the counters table with the receipt ledger (default: the stack's, $RATE_LIMIT_TABLE)",
+    )
     forgetting.add_argument("--dry-run", action="store_true", help="show what would be deleted")
     forgetting.add_argument("--json", action="store_true", help="the report as JSON on stdout")
     forgetting.set_defaults(func=_guarded(forget))

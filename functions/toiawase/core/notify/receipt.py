@@ -24,6 +24,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from email_validator import EmailNotValidError, validate_email
+
 from toiawase.core.compose import (
     _POLICY,
     CompositionError,
@@ -48,9 +50,28 @@ DEFAULT_DAILY_CAP = 200
 
 
 def address_key(address: str, key: bytes) -> str:
-    """HMAC-SHA256 of the normalised address (trimmed, lower-case): never the address itself."""
+    """HMAC-SHA256 of the normalised address (trimmed, lower-case): never the address itself.
+
+    Lower-case whole, local part too (as the reply hash of ``core/privacy.py``, under the same
+    stack key, is): ``Taro@`` and ``taro@`` reach one mailbox almost everywhere, so the
+    once-a-day rule and the bounce list must not be dodged by changing a letter's case.
+    """
     normalised = address.strip().lower().encode("utf-8")
     return hmac.new(key, normalised, hashlib.sha256).hexdigest()
+
+
+def address_keys_for(address: str, key: bytes) -> frozenset[str]:
+    """Every ledger key ``address`` may have been recorded under, for ``toiawase forget``: as
+    typed, as email-validator normalises it, and in its ASCII (IDNA) form, the one receipts
+    are sent to."""
+    spellings = {address}
+    try:
+        valid = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        pass
+    else:
+        spellings |= {valid.normalized, valid.ascii_email or ""}
+    return frozenset(address_key(s, key) for s in spellings if s.strip())
 
 
 def receipt_address(form: Form, submission: Submission) -> str | None:
