@@ -71,14 +71,23 @@ screenshots: $(STAMP)
 	cp test-artifacts/form-filled.png docs/screenshots/form.png
 	cp test-artifacts/preview-message.png docs/screenshots/preview.png
 
-## e2e-deployed: the end-to-end HTTP checks against a deployed stack: TOIAWASE_URL (the stack's
-## ApiEndpoint output) and TOIAWASE_ORIGIN (one of its AllowedOrigins). Mail arrival is judged by
-## the status endpoint. Without TOIAWASE_URL it says why and does nothing.
+## e2e-deployed: the end-to-end suite (HTTP and browser) against a deployed stack: TOIAWASE_URL
+## (the stack's ApiEndpoint output). The browser tests serve examples/site on
+## http://127.0.0.1:PORT (TOIAWASE_SITE_PORT, default 3001), which must be one of the stack's
+## AllowedOrigins; TOIAWASE_ORIGIN (default that origin) is the Origin of the HTTP checks. Mail
+## arrival is judged by the status endpoint and, with TOIAWASE_STACK (and TOIAWASE_REGION), by the
+## submission's row in the stack's table. Dev-only tests, and browser tests without Chromium, are
+## skipped with the reason. Without TOIAWASE_URL it says why and does nothing.
 e2e-deployed: $(STAMP)
 	@if [ -z "$(TOIAWASE_URL)" ]; then \
-		echo "e2e-deployed skipped: no TOIAWASE_URL given (make e2e-deployed TOIAWASE_URL=https://ID.execute-api.REGION.amazonaws.com TOIAWASE_ORIGIN=https://www.example.com)"; \
+		echo "e2e-deployed skipped: no TOIAWASE_URL given (make e2e-deployed TOIAWASE_URL=https://ID.execute-api.REGION.amazonaws.com TOIAWASE_STACK=toiawase-test; allow http://127.0.0.1:3001 in the stack's AllowedOrigins)"; \
 	else \
-		TOIAWASE_URL="$(TOIAWASE_URL)" TOIAWASE_ORIGIN="$(TOIAWASE_ORIGIN)" $(BIN)/pytest -m e2e tests/e2e; \
+		if [ -z "$(TOIAWASE_STACK)" ]; then echo "e2e-deployed: no TOIAWASE_STACK, so mail arrival is judged by the status endpoint alone (not the stack's table)"; fi; \
+		chromium="$${TOIAWASE_CHROMIUM:-/usr/bin/chromium}"; \
+		if [ ! -x "$$chromium" ]; then echo "e2e-deployed: no Chromium at $$chromium, so the browser tests are skipped (apt-get install -y chromium fonts-noto-cjk)"; fi; \
+		TOIAWASE_URL="$(TOIAWASE_URL)" TOIAWASE_ORIGIN="$(TOIAWASE_ORIGIN)" \
+		TOIAWASE_STACK="$(TOIAWASE_STACK)" TOIAWASE_REGION="$(TOIAWASE_REGION)" \
+		TOIAWASE_SITE_PORT="$(TOIAWASE_SITE_PORT)" $(BIN)/pytest tests/e2e; \
 	fi
 
 ## bench: cold start vs its floor, warm latency, memory, artifact size, price per 1,000; one table,

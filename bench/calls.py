@@ -17,6 +17,8 @@ here and the table follows.
 * SES v2 ``SendEmail`` (raw content): SES accepts the message synchronously after checks of
   the identity and the sending quota; client-observed p50 is commonly 30-80 ms. Taken: 50 ms.
 * SQS ``SendMessage``: commonly 5-15 ms. Taken: 10 ms. SNS ``Publish``: 15 ms.
+* Secrets Manager ``GetSecretValue`` (the reply-hash key, once per container): commonly
+  5-20 ms. Taken: 10 ms.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ PER_CALL_MS = {
     "sesv2": 50.0,
     "sqs": 10.0,
     "sns": 15.0,
+    "secrets-manager": 10.0,
 }
 # Operations that cost more than their service's single-item call.
 PER_OPERATION_MS = {

@@ -15,6 +15,10 @@ Modes (argv[1]):
     with the event read from argv[2] (Lambda's first INVOKE).
 ``warm``
     Import the entry, then invoke it ``argv[4]`` times per event in argv[2], timing each call.
+``profile``
+    Import the entry, warm it, then invoke it ``argv[4]`` times with the ``argv[5]`` event of
+    argv[2] under ``cProfile``, and write the statistics to ``argv[6]``
+    (``python -m bench.hotspots`` prints them): where a warm request's time goes, by function.
 
 SES is stubbed at the botocore level: a ``before-send`` hook on the handler's own ``ses_client``
 (see ``install_stub``) returns a canned ``SendEmail`` response, so parameter validation,
@@ -126,6 +130,13 @@ def stub_network(event_name: str = "", request: Any = None, **_: object) -> AWSR
         body = b""
     if service == "sesv2" and operation == "SendEmail":
         return AWSResponse(url, 200, HTTPHeaders.from_dict(STUB_HEADERS), _Raw())
+    if service == "secrets-manager" and operation == "GetSecretValue":
+        # The reply-hash key (REPLY_HASH_KEY is the secret's ARN as deployed): read once per
+        # container, at its first stored submission, so it is part of the cold start.
+        secret = {"ARN": json.loads(body)["SecretId"], "SecretString": "k" * 64}
+        return AWSResponse(
+            url, 200, HTTPHeaders.from_dict(JSON_10), _Raw(json.dumps(secret).encode())
+        )
     if service == "dynamodb":
         answer = _dynamodb_answer(operation, body)
     elif service == "sqs":
@@ -349,6 +360,27 @@ def _attribute(
     return {name: sorted(values)[len(values) // 2] for name, values in samples.items()}
 
 
+def run_profile(events_path: str, requests: int, kind: str, stats_path: str) -> dict[str, Any]:
+    """``requests`` warm requests of one event under ``cProfile`` (after 50 unprofiled ones)."""
+    import cProfile
+
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    with open(events_path, encoding="utf-8") as source:
+        event = json.load(source)[kind]
+    install_network_stub()
+    handler = _load_handler().lambda_handler
+    context = BenchContext("bench-profile")
+    statuses = {handler(event, context)["statusCode"] for _ in range(50)}
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        handler(event, context)
+    profiler.disable()
+    profiler.dump_stats(stats_path)
+    return {"status": max(statuses), "calls": list(CALLS)}
+
+
 def main(argv: list[str]) -> int:
     mode, source, out = argv[1], argv[2], argv[3]
     if mode == "floor":
@@ -357,6 +389,8 @@ def main(argv: list[str]) -> int:
         result = run_handler(source)
     elif mode == "warm":
         result = run_warm(source, int(argv[4]))
+    elif mode == "profile":
+        result = run_profile(source, int(argv[4]), argv[5], argv[6])
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     result["t_start"] = T_START

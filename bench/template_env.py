@@ -73,6 +73,8 @@ class Resolver:
             return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
         if kind == "AWS::SNS::Topic":
             return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
+        if kind == "AWS::SecretsManager::Secret":  # Ref is the ARN, with its random suffix
+            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
         return name
 
     def value(self, node: Any) -> Any:  # noqa: ANN401 - a template node

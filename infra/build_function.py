@@ -29,6 +29,11 @@ What goes in, and why:
   function reads JSON with the standard library, so no YAML parser or JSON Schema library ships.
   A broken file stops the build with every problem's line and column, before anything deploys.
 
+* **The message catalogues** (``toiawase/locales/<language>/LC_MESSAGES/toiawase.po``),
+  compiled to ``.mo`` files beside where the ``.po`` would be, by ``toiawase.forms.catalogues``
+  from ``.venv`` (polib, never shipped): the function reads them with the standard library's
+  ``gettext``, once per container, on the first text it renders.
+
 The steps are in ``build()``; a step that adds files goes before ``compile_bytecode``.
 """
 
@@ -157,6 +162,21 @@ def compile_forms(artifacts: Path, repo: Path = REPO) -> Path | None:
     return target
 
 
+def compile_catalogues(artifacts: Path, repo: Path = REPO) -> list[Path]:
+    """The ``.po`` catalogues compiled to ``.mo`` under ``toiawase/locales`` in the artifact."""
+    python = repo / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(
+            "build_function: the message catalogues need polib from .venv: run `make dev` or "
+            "`make test` once, then `sam build` again"
+        )
+    target = artifacts / PACKAGE / "locales"
+    subprocess.run(  # noqa: S603 - the project's own module, fixed arguments
+        [str(python), "-m", "toiawase.forms.catalogues", str(target)], check=True
+    )
+    return sorted(target.rglob("*.mo"))
+
+
 def compile_bytecode(artifacts: Path) -> None:
     """Compile every module to unchecked-hash ``.pyc`` files, with Lambda's paths in them."""
     ok = compileall.compile_dir(
@@ -185,6 +205,7 @@ def build(artifacts: Path, source: Path = FUNCTIONS) -> None:
     copy_runtime_code(source, artifacts)
     install_requirements(source / "requirements.txt", artifacts)
     compile_forms(artifacts, source.parent)
+    compile_catalogues(artifacts, source.parent)
     compile_bytecode(artifacts)
 
 

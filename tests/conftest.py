@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+# The caller's own AWS settings, kept aside before they are cleared below: only the end-to-end
+# checks of a deployed stack use them (tests/e2e/stacktable.py reads its submissions table).
+OUTER_AWS_ENV = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+
 # Before anything imports boto3 or the handler: fake credentials, a region, no real account.
 for _key in list(os.environ):
     if _key.startswith("AWS_"):

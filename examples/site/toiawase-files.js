@@ -14,16 +14,12 @@
   "use strict";
   if (!window.fetch || !window.FormData || !window.XMLHttpRequest) return;
 
-  // Every word shown to the visitor; translate here.
-  var TEXT = {
-    uploading: "Uploading files… ",
-    cancel: "Cancel upload",
-    cancelled: "Upload cancelled. Nothing was sent.",
-    failed: "A file could not be uploaded, so nothing was sent. Please try again."
-  };
+  // Every word shown to the visitor comes from toiawase.js's table (its files.* entries, in
+  // the page's language), which toiawase.js defines before any form is sent.
+  function say(language, key) { return window.toiawaseText.say(language, "files." + key); }
 
   // The progress bar and its cancel button, placed before the status line on first use.
-  function progressUi(form, box) {
+  function progressUi(form, box, language) {
     var wrap = form.querySelector("[data-toiawase-progress]");
     if (!wrap) {
       wrap = document.createElement("div");
@@ -33,7 +29,7 @@
       bar.max = 100;
       var cancel = document.createElement("button");
       cancel.type = "button";
-      cancel.textContent = TEXT.cancel;
+      cancel.textContent = say(language, "cancel");
       wrap.appendChild(bar);
       wrap.appendChild(document.createElement("span"));
       wrap.appendChild(cancel);
@@ -79,7 +75,8 @@
   // files out of body and, when files were chosen, uploads them and adds _upload. Resolves to
   // {} (go on and post), {fields: …} (refused before uploading: shown next to the fields), or
   // {stop: true} once it has said on the status line why nothing was sent.
-  window.toiawaseFiles = async function (form, box, setStatus, body) {
+  window.toiawaseFiles = async function (form, box, setStatus, body, language) {
+    language = language || "en";
     var chosen = [];
     form.querySelectorAll("input[type=file][name]").forEach(function (input) {
       body.delete(input.name);
@@ -92,7 +89,11 @@
     try {
       var response = await fetch(form.action.replace(/\/+$/, "") + "/uploads", {
         method: "POST",
-        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        headers: {
+          Accept: "application/json",
+          "Accept-Language": language,
+          "Content-Type": "application/json"
+        },
         body: JSON.stringify({
           files: chosen.map(function (c) {
             return { field: c.field, name: c.file.name, size: c.file.size, type: c.file.type };
@@ -103,10 +104,10 @@
     } catch (ignored) { /* said below */ }
     if (data && data.fields) return { fields: data.fields };
     if (!data || data.ok !== true) {
-      setStatus(box, "failed", (data && data.message) || TEXT.failed);
+      setStatus(box, "failed", (data && data.message) || say(language, "failed"));
       return { stop: true };
     }
-    var ui = progressUi(form, box);
+    var ui = progressUi(form, box, language);
     var total = chosen.reduce(function (sum, c) { return sum + c.file.size; }, 0) || 1;
     var loaded = chosen.map(function () { return 0; });
     var requests = [];
@@ -115,7 +116,7 @@
       cancelled = true;
       requests.forEach(function (xhr) { xhr.abort(); });
     };
-    setStatus(box, "uploading", TEXT.uploading);
+    setStatus(box, "uploading", say(language, "uploading"));
     try {
       await Promise.all(data.files.map(function (item, i) {
         return uploadOne(item, chosen[i].file, function (bytes) {
@@ -126,7 +127,7 @@
     } catch (error) {
       requests.forEach(function (xhr) { xhr.abort(); });
       ui.cancel.disabled = true;
-      setStatus(box, cancelled ? "cancelled" : "failed", cancelled ? TEXT.cancelled : TEXT.failed);
+      setStatus(box, cancelled ? "cancelled" : "failed", say(language, cancelled ? "cancelled" : "failed"));
       return { stop: true };
     }
     ui.set(1);

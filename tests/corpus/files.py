@@ -68,7 +68,7 @@ _NAMES = {
     "boundary-lookalike": f"--{BOUNDARY}.pdf",
     "only-dots": "....pdf",
     "empty-stem": ".pdf",
-    "japanese": "履歴書（山田太郎）.pdf",  # noqa: RUF001 - fullwidth parentheses, as typed
+    "japanese": "履歴書（山田太郎）.pdf",
     "emoji": "🙂cv.pdf",
     "tab-and-spaces": "  cv\t\t final .pdf  ",
 }

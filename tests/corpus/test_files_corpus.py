@@ -1,40 +1,41 @@
-"""The hostile file corpus (tests/corpus/files.py) through the submit use case of a form with a
-file field: a 4xx or a safely named attachment, never a 5xx, never an extra header or part."""
+"""The hostile file corpus (tests/corpus/files.py) through the submit function's Lambda entry
+(an API Gateway v2 event, as ``test_corpus.py``), with moto's S3 and SES and a forms file whose
+``jobs`` form has a file field: a 4xx or a safely named attachment, never a 5xx, never an extra
+header or part, and nothing kept in the bucket for a refused post."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from email import message_from_bytes, policy
+from typing import Any
 
+import boto3
 import pytest
 
 from tests.corpus.files import BOUNDARY, CASES, MAX_SIZE, FileCase, body
-from tests.unit.fakes import MemoryStore
-from tests.unit.files_fakes import MemoryFiles, MemoryLedger
-from tests.unit.helpers import RecordingSender, form_request, settings
 from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER, header_names
-from toiawase.core.forms.model import FieldSpec, Form
-from toiawase.core.outcome import Dependencies
-from toiawase.core.submit import submit
-from toiawase.core.uploads import UploadSettings
+from toiawase.local.events import LocalContext, build_event
 
-FORM = Form(
-    id="jobs",
-    title="Jobs",
-    recipients=("owner@example.com",),
-    fields=(
-        FieldSpec(name="email", type="email", required=True, reply_to=True),
-        FieldSpec(name="message", type="textarea", required=True),
-        FieldSpec(
-            name="cv",
-            type="file",
-            accept=("application/pdf", "image/png"),
-            max_size=MAX_SIZE,
-            max_files=2,
-            required=True,
-        ),
-    ),
-)
+BUCKET = "toiawase-files-corpus"
+FORMS = {
+    "forms": {
+        "jobs": {
+            "title": "Jobs",
+            "fields": {
+                "email": {"type": "email", "required": True, "reply_to": True},
+                "message": {"type": "textarea", "required": True},
+                "cv": {
+                    "type": "file",
+                    "accept": ["application/pdf", "image/png"],
+                    "max_size": MAX_SIZE,
+                    "max_files": 2,
+                    "required": True,
+                },
+            },
+        }
+    }
+}
 HEADERS = [
     "From",
     "To",
@@ -48,41 +49,68 @@ HEADERS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def forms_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("files-corpus") / "forms.json"
+    path.write_text(json.dumps(FORMS), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def entry(submit_module, ses, forms_file, monkeypatch) -> tuple[Any, Any, Any]:
+    monkeypatch.setenv("FORMS_FILE", forms_file)
+    monkeypatch.setenv("FILES_BUCKET", BUCKET)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    return submit_module, ses, s3
+
+
+def kept(s3: Any) -> list[str]:
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_hostile_file(case: FileCase):
-    sender = RecordingSender()
-    files = MemoryFiles()
-    deps = Dependencies(
-        sender=sender,
-        new_id=lambda: "0" * 32,
-        store=MemoryStore(),
-        files=files,
-        uploads=MemoryLedger(),
+def test_hostile_file(case: FileCase, entry):
+    module, ses, s3 = entry
+    event = build_event(
+        "POST",
+        "/f/jobs",
+        [
+            ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
+            ("Accept", "application/json"),
+            ("Origin", "https://www.example.com"),
+            ("Referer", "https://www.example.com/jobs/"),
+        ],
+        case.raw if case.raw is not None else body(case.parts),
+        source_ip=f"198.51.100.{CASES.index(case) % 250 + 1}",
     )
-    request = form_request(
-        body=case.raw if case.raw is not None else body(case.parts),
-        content_type=f"multipart/form-data; boundary={BOUNDARY}",
-        accept="application/json",
-    )
-    outcome = submit(request, settings(), deps, True, form=FORM, files_settings=UploadSettings())
-    status = outcome.response.status
-    assert status < 500, outcome.response.body
+    answer = module.lambda_handler(event, LocalContext())
+    status = answer["statusCode"]
+    assert status < 500, answer["body"]
+    for name, value in answer["headers"].items():
+        assert value.isascii() and value.isprintable(), f"response header {name}: {value!r}"
     if case.expect == "sent":
-        assert status == 200, outcome.response.body
+        assert status == 200, answer["body"]
     elif case.expect == "refused":
         assert 400 <= status < 500
     else:
-        assert status == case.expect, outcome.response.body
+        assert status == case.expect, answer["body"]
     if status >= 400:
-        assert sender.sent == [] and files.objects == {}
+        payload = json.loads(answer["body"])
+        assert payload["ok"] is False and payload["error"] and payload["message"], payload
+        assert ses.calls == [] and kept(s3) == []
         return
-    [email] = sender.sent
-    assert sorted(header_names(email.raw)) == sorted(HEADERS)
-    message = message_from_bytes(email.raw, policy=policy.default)
+    [params] = ses.calls
+    assert set(params["Destination"]) == {"ToAddresses"}, params["Destination"]
+    raw: bytes = params["Content"]["Raw"]["Data"]
+    assert len(ses.accepted()) == 1  # SES (moto) took the message as it was given
+    assert sorted(header_names(raw)) == sorted(HEADERS)
+    message = message_from_bytes(raw, policy=policy.default)
     attachments = list(message.iter_attachments())
-    assert b"victim@evil.example" not in email.raw.partition(b"\r\n\r\n")[0]
+    assert b"victim@evil.example" not in raw.partition(b"\r\n\r\n")[0]
     sent_files = [p for p in case.parts if p[1] is not None and p[2]]
     assert len(attachments) == len(sent_files)
+    assert len(kept(s3)) == len(sent_files)
     names = [str(part.get_filename()) for part in attachments]
     assert len(set(n.casefold() for n in names)) == len(names), names
     for part, name in zip(attachments, names, strict=True):

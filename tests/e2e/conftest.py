@@ -3,6 +3,10 @@
 The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (``playwright install`` needs
 the internet; this does not). Outside CI a missing browser or Playwright skips these tests with
 the reason; with ``CI=true`` it fails them: CI must prove the site works in a real browser.
+
+With ``TOIAWASE_URL`` (a deployed stack, ``make e2e-deployed``) the tests that take ``site`` or
+``target`` run against it (tests/e2e/site.py, target.py); every other test here is dev-only and
+is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.devserver import DevServerProcess
+from tests.e2e.site import DEV_ONLY, Site, StaticSite, local_site, site_port
+from tests.e2e.target import arrival_note, deployed_target
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -101,6 +107,8 @@ def html_body(message: EmailMessage) -> str:
 @pytest.fixture(scope="session")
 def dev_server(browser: Browser) -> Iterator[DevServerProcess]:
     """Started only once a browser is there, so a skip costs nothing."""
+    if deployed_target() is not None:
+        pytest.skip(DEV_ONLY)
     server = DevServerProcess()
     yield server
     server.stop()
@@ -148,3 +156,37 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
     else:
         page.screenshot(path=str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def site(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Site]:
+    """The example site and its endpoint: the dev server, or with ``TOIAWASE_URL`` the deployed
+    stack, with ``examples/site`` served on ``http://127.0.0.1:$TOIAWASE_SITE_PORT``."""
+    deployed = deployed_target()
+    if deployed is None:
+        yield local_site(request.getfixturevalue("dev_server"))
+        return
+    static = StaticSite(deployed.base_url, site_port())
+    try:
+        yield Site(deployed, static.base_url, None)
+    finally:
+        static.stop()
+
+
+def pytest_report_header() -> str:
+    return arrival_note()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Against a deployed stack, a test here that takes neither ``site`` nor ``target`` is
+    dev-only (the mail preview, fault injection, its own dev server): skipped, with why."""
+    if deployed_target() is None:
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue
+        if item.get_closest_marker("skipif") or item.get_closest_marker("skip"):
+            continue  # it says for itself why it does not run here
+        if not {"site", "target"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.skip(reason=DEV_ONLY))

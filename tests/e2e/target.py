@@ -4,7 +4,10 @@
 ``TOIAWASE_ORIGIN`` is one of the stack's ``AllowedOrigins``, sent as the ``Origin`` of every post.
 Without ``TOIAWASE_URL`` the tests start ``toiawase dev --port 0`` and use it, so ``make test``
 runs them here. Against a deployed stack, a message's arrival is judged by the status endpoint
-(``GET /submissions/{id}`` reaching ``sent`` or ``delivered``), not by reading an inbox.
+(``GET /submissions/{id}`` reaching ``sent`` or ``delivered``), not by reading an inbox, and,
+with ``TOIAWASE_STACK`` (and ``TOIAWASE_REGION``), by the submission's row in the stack's own
+submissions table too (tests/e2e/stacktable.py). Without ``TOIAWASE_ORIGIN`` the posts come
+from the browser tests' site origin, ``http://127.0.0.1:$TOIAWASE_SITE_PORT`` (tests/e2e/site.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.devserver import DevServerProcess
+from tests.e2e.stacktable import StackTable, stack_table_from_environment
 
 LOCAL_STATES = ("sent", "delivered")
 
@@ -35,10 +39,17 @@ class Answer:
 class Target:
     """An endpoint under test: ``base_url``, an allowed ``origin``, and how to see mail."""
 
-    def __init__(self, base_url: str, origin: str, dev: DevServerProcess | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        origin: str,
+        dev: DevServerProcess | None = None,
+        table: StackTable | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = origin
         self.dev = dev
+        self.table = table
 
     @property
     def deployed(self) -> bool:
@@ -84,7 +95,8 @@ class Target:
     def wait_for_mail(self, submission_id: str, timeout: float = 60) -> str:
         """The submission's status once SES has it (``sent`` or ``delivered``).
 
-        Locally the captured message is also there, with the id in its header."""
+        Locally the captured message is also there, with the id in its header; against a
+        deployed stack with ``TOIAWASE_STACK``, its row in the stack's table says so too."""
         deadline = time.monotonic() + timeout
         while True:
             status = str(self.status_of(submission_id)["status"])
@@ -95,6 +107,8 @@ class Target:
         if self.dev is not None:
             newest = self.dev.mailbox.newest()
             assert newest["X-Toiawase-Submission-Id"] == submission_id
+        if self.table is not None:
+            self.table.assert_arrived(submission_id, timeout)
         return status
 
 
@@ -103,12 +117,25 @@ def deployed_target() -> Target | None:
     url = os.environ.get("TOIAWASE_URL", "").strip()
     if not url:
         return None
-    origin = os.environ.get("TOIAWASE_ORIGIN", "").strip()
-    if not origin:
-        raise RuntimeError(
-            "TOIAWASE_URL is set, so TOIAWASE_ORIGIN must name one of the stack's AllowedOrigins"
-        )
-    return Target(url, origin)
+    from tests.conftest import OUTER_AWS_ENV
+    from tests.e2e.site import site_origin
+
+    origin = os.environ.get("TOIAWASE_ORIGIN", "").strip() or site_origin()
+    return Target(url, origin, table=stack_table_from_environment(OUTER_AWS_ENV))
+
+
+def arrival_note() -> str:
+    """How the run judges mail arrival, for the report's header."""
+    url = os.environ.get("TOIAWASE_URL", "").strip()
+    if not url:
+        return "e2e target: the local dev server (set TOIAWASE_URL for a deployed stack)"
+    stack = os.environ.get("TOIAWASE_STACK", "").strip()
+    judged = (
+        f"the status endpoint and the submissions table of stack {stack}"
+        if stack
+        else "the status endpoint only (no TOIAWASE_STACK: the stack's table is not read)"
+    )
+    return f"e2e target: deployed {url}; mail arrival judged by {judged}"
 
 
 def local_target(dev: DevServerProcess) -> Target:

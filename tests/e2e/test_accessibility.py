@@ -1,7 +1,8 @@
 """axe-core (WCAG 2.0/2.1 A and AA, and best practice) finds nothing on any page the endpoint
 and the dev server render: the example site with JavaScript off and on, its inline errors, the
-thank-you page, the mail preview, and the endpoint's HTML error page of every status, with and
-without a ``Referer`` from an allowed page.
+thank-you page, the mail preview, and the endpoint's HTML error page of every status, in English
+and in Japanese (``Accept-Language``, ``<html lang>``), with and without a ``Referer`` from an
+allowed page.
 
 axe-core is the ``axe.min.js`` that the ``axe-playwright-python`` package ships (installed by
 ``make``); it is read from disk and injected into each page, never fetched.
@@ -91,13 +92,13 @@ def test_axe_finds_a_page_without_a_main_landmark(plain_page):
 # The example site, its inline errors, the thank-you page and the mail preview --------------
 
 
-def test_example_site_js_off(dev_server, plain_page):
-    plain_page.goto(dev_server.url("/"))
+def test_example_site_js_off(site, plain_page):
+    plain_page.goto(site.url("/"))
     assert_accessible(plain_page, "the example site (JavaScript off)")
 
 
-def test_example_site_js_on_with_inline_errors(dev_server, script_page):
-    script_page.goto(dev_server.url("/"))
+def test_example_site_js_on_with_inline_errors(site, script_page):
+    script_page.goto(site.url("/"))
     assert_accessible(script_page, "the example site (JavaScript on)")
     script_page.fill("#name", "山田 太郎")
     script_page.fill("#email", "taro@example")  # the browser accepts it; the server does not
@@ -223,9 +224,10 @@ def _render(page: Page, server: DevServerProcess, answer: tuple[int, dict[str, s
     page.goto(url)
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
 @pytest.mark.parametrize("referer", [True, False], ids=["with-referer", "no-referer"])
 @pytest.mark.parametrize("status", [*CASES, "429", "500"])
-def test_endpoint_error_pages(status, referer, dev_server, plain_page, request):
+def test_endpoint_error_pages(status, referer, language, dev_server, plain_page, request):
     headers: dict[str, str]
     if status == "429":
         server = request.getfixturevalue("limited_server")
@@ -238,12 +240,14 @@ def test_endpoint_error_pages(status, referer, dev_server, plain_page, request):
         server = dev_server
         method, path, body, headers = CASES[status]
     form_page = server.url("/")
+    headers = {**headers, "Accept-Language": language}
     if referer:
         headers = {**headers, "Referer": form_page}
     answer = _fetch(server, method, path, body, headers)
     assert answer[0] == int(status), answer
     assert answer[1]["Content-Type"].startswith("text/html"), answer
     page_text = answer[2].decode("utf-8")
+    assert f'<html lang="{language}">' in page_text, page_text
     _render(plain_page, server, answer)
     assert_accessible(plain_page, f"the endpoint's {status} page")
     links = plain_page.locator("main a")

@@ -1,6 +1,7 @@
 """``toiawase.js`` against every answer the contract allows, including ones the local server does
 not give today (``202 queued``, upstream failures, a dead network): the browser's requests are
 answered by Playwright with the contract's shapes, so the script's handling of each is pinned.
+The page is the dev server's, or with ``TOIAWASE_URL`` the test site pointed at the stack.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.devserver import DevServerProcess
 from tests.e2e.conftest import require_playwright
+from tests.e2e.site import Site
 
 require_playwright()
 
@@ -33,16 +34,16 @@ def answer(status: int, payload: object) -> Callable[[Route], None]:
     return fulfil
 
 
-def open_filled_form(page: Page, dev_server: DevServerProcess) -> None:
-    page.goto(dev_server.url("/"))
+def open_filled_form(page: Page, site: Site) -> None:
+    page.goto(site.url("/"))
     page.get_by_label("Name").fill("山田 太郎")
     page.get_by_label("Email").fill("taro@example.jp")
     page.get_by_label("Message").fill("こんにちは")
 
 
-def test_queued_is_received_with_delivery_pending(dev_server, js_page):
+def test_queued_is_received_with_delivery_pending(site, js_page):
     page = js_page
-    open_filled_form(page, dev_server)
+    open_filled_form(page, site)
     page.route("**/submit", answer(202, {"ok": True, "id": REFERENCE, "status": "queued"}))
     page.get_by_role("button", name="Send").click()
     status = page.locator("[data-toiawase-status]")
@@ -54,9 +55,9 @@ def test_queued_is_received_with_delivery_pending(dev_server, js_page):
     expect(page.get_by_label("Message")).to_have_value("")
 
 
-def test_errors_for_fields_without_a_slot_are_placed_and_described(dev_server, js_page):
+def test_errors_for_fields_without_a_slot_are_placed_and_described(site, js_page):
     page = js_page
-    open_filled_form(page, dev_server)
+    open_filled_form(page, site)
     fields = {"name": "is longer than 200 characters", "_subject": "is longer than 150 characters"}
     page.route(
         "**/submit",
@@ -98,10 +99,10 @@ def test_errors_for_fields_without_a_slot_are_placed_and_described(dev_server, j
     ],
 )
 def test_failures_are_told_honestly_and_nothing_typed_is_lost(
-    dev_server, js_page, status, payload, expected
+    site, js_page, status, payload, expected
 ):
     page = js_page
-    open_filled_form(page, dev_server)
+    open_filled_form(page, site)
     if isinstance(payload, str):
         page.route("**/submit", lambda route: route.fulfill(status=status, body=payload))
     else:
@@ -115,9 +116,9 @@ def test_failures_are_told_honestly_and_nothing_typed_is_lost(
     expect(page.get_by_label("Message")).to_have_value("こんにちは")
 
 
-def test_an_unreachable_service_is_not_reported_as_sent(dev_server, js_page):
+def test_an_unreachable_service_is_not_reported_as_sent(site, js_page):
     page = js_page
-    open_filled_form(page, dev_server)
+    open_filled_form(page, site)
     page.route("**/submit", lambda route: route.abort("connectionrefused"))
     button = page.get_by_role("button", name="Send")
     button.click()

@@ -90,10 +90,17 @@ def inspect(directory: Path, tmp_path: Path) -> dict[str, int]:
     assert "requirements.txt" not in top and "Makefile" not in top, top
     package = directory / "toiawase"
     subpackages = {p.name for p in package.iterdir() if p.is_dir() and p.name != "__pycache__"}
-    assert subpackages == set(build_function.RUNTIME_PACKAGES), subpackages
+    # The runtime code, and the message catalogues compiled to .mo (never the .po sources).
+    assert subpackages == {*build_function.RUNTIME_PACKAGES, "locales"}, subpackages
+    catalogues = sorted(p.relative_to(package).as_posix() for p in (package / "locales").rglob("*"))
+    assert [c for c in catalogues if c.endswith((".mo", ".po"))] == [
+        "locales/en/LC_MESSAGES/toiawase.mo",
+        "locales/ja/LC_MESSAGES/toiawase.mo",
+    ], catalogues
     assert not subpackages & FORBIDDEN_PACKAGES
     assert not list(package.glob("cli.py*")), "the CLI is tooling"
-    stray = [p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
+    allowed = (".py", ".pyc", ".mo")  # .mo: the catalogues, checked above
+    stray = [p for p in package.rglob("*") if p.is_file() and p.suffix not in allowed]
     assert not stray, stray
     # The forms file, compiled: what FORMS_FILE (template default forms.json) names.
     compiled = json.loads((directory / "forms.json").read_text("utf-8"))

@@ -150,3 +150,42 @@ def test_a_honeypot_post_makes_the_same_calls_but_sends_nothing(deployed):
     items = made[0][1]["TransactItems"]
     assert [item["Update"]["Key"]["id"]["S"].split("#")[1] for item in items[:2]] == ["client"] * 2
     assert items[-1]["Put"]["Item"]["status"] == {"S": "spam"} and len(items) == 4
+
+
+def test_a_containers_first_stored_submission_reads_the_reply_hash_key_once(deployed, monkeypatch):
+    """As deployed, REPLY_HASH_KEY is the ARN of the stack's secret: the first submission a
+    container stores reads it (one ``GetSecretValue``, before the admission: four sequential
+    calls), and every later one uses the kept key (three)."""
+    import boto3
+
+    from toiawase.handlers import wiring
+
+    arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="toiawase-ReplyHashKey", SecretString="a-generated-key"
+    )["ARN"]
+    monkeypatch.setenv("REPLY_HASH_KEY", arn)
+    wiring._hasher.cache_clear()  # a new container
+    made: list[str] = []
+
+    def count(model, **_):
+        made.append(f"{model.service_model.service_name}.{model.name}")
+
+    clients = [aws.client(name) for name in ("dynamodb", "sesv2", "sqs", "secretsmanager")]
+    for client in clients:
+        client.meta.events.register("before-call", count)
+    try:
+        first = deployed.lambda_handler(
+            submission_event([("email", "a@example.jp"), ("message", "one")]), LocalContext()
+        )
+        calls_of_first, made[:] = list(made), []
+        second = deployed.lambda_handler(
+            submission_event([("email", "b@example.jp"), ("message", "two")], "198.51.100.10"),
+            LocalContext(),
+        )
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", count)
+        wiring._hasher.cache_clear()
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert calls_of_first == ["secretsmanager.GetSecretValue", *SUCCESS_PATH]
+    assert made == SUCCESS_PATH

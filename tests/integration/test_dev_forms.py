@@ -71,9 +71,15 @@ def test_the_openapi_document_is_served_valid_and_names_the_dev_server(dev_serve
     forms = yaml.safe_load((ROOT / "forms.yaml").read_text("utf-8"))["forms"]
     paths = document["paths"]
     assert isinstance(paths, dict)
+    with_files = {
+        f"/f/{form_id}/uploads"
+        for form_id, form in forms.items()
+        if any(f.get("type") == "file" for f in form.get("fields", {}).values())
+    }
+    assert with_files == {"/f/jobs/uploads"}
     # The dev server's own demonstration form (toiawase.local.devforms.DEMO_FORM_ID) too.
     served = {f"/f/{form_id}" for form_id in [*forms, DEMO_FORM_ID]}
-    assert served | {"/submit", "/submissions/{id}"} == set(paths)
+    assert served | with_files | {"/submit", "/submissions/{id}"} == set(paths)
     quote = paths["/f/quote"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert list(quote["properties"])[: len(forms["quote"]["fields"])] == list(
         forms["quote"]["fields"]

@@ -82,7 +82,8 @@ def test_the_form_posts_utf8_to_the_endpoint_and_the_honeypot_is_out_of_reach():
 
 def test_the_script_is_small_and_dependency_free():
     script = (EXAMPLE_SITE / "toiawase.js").read_text("utf-8")
-    assert len(script.encode("utf-8")) < 8 * 1024  # docs/http-api.md says "under 8 KB"
+    # docs/http-api.md says "under 12 KB" (8 KB before it carried Japanese words too).
+    assert len(script.encode("utf-8")) < 12 * 1024
     assert not re.search(r"\b(import|require)\s*\(|^\s*import\s", script, re.MULTILINE)
     assert "innerHTML" not in script and "eval(" not in script
 

@@ -23,7 +23,7 @@ from cfnlint.decode import cfn_yaml
 from samtranslator.translator.transform import transform
 
 from infra import powertools
-from toiawase.adapters.aws import REQUEST_PATH_CONFIG
+from toiawase.adapters.aws import REQUEST_PATH_CONFIG, worst_call_seconds
 from toiawase.core.retry import backoff_seconds as jittered_backoff
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -431,6 +431,7 @@ def _describe(resource: Any, action: str = "") -> str:
         ("CaptchaSecretArn", "the captcha secret"),
         ("FilesBucket.Arn}/uploads/*", "FilesBucket uploads/*"),
         ("FilesBucket.Arn}/submissions/*", "FilesBucket submissions/*"),
+        ("SubmissionsTable.Arn}/index/by-scan-wait", "SubmissionsTable index by-scan-wait"),
     ):
         if marker in text:
             return label
@@ -504,15 +505,9 @@ def test_api_access_logs_are_on_by_default_without_ip_or_path(stack):
 
 
 def worst_ses_call_seconds() -> float:
-    """One SES call with the request-path client: every attempt times out, with backoff."""
-    # botocore stores retries={"max_attempts": 3} as total_max_attempts 4: 3 retries + the first.
-    config: Any = REQUEST_PATH_CONFIG
-    retries = config.retries
-    attempts = int(retries.get("total_max_attempts", int(retries.get("max_attempts", 0)) + 1))
-    per_attempt = float(config.connect_timeout) + float(config.read_timeout)
-    # botocore's standard mode sleeps at most 2 ** (attempt - 1) seconds between attempts.
-    backoff = sum(2 ** (n - 1) for n in range(1, attempts))
-    return float(attempts * per_attempt + backoff)
+    """One SES call with the request-path client and no deadline (the retry function sets
+    none): every attempt times out, with standard mode's longest backoff between them."""
+    return worst_call_seconds(REQUEST_PATH_CONFIG)
 
 
 def _trigger_of(stack: dict[str, Any], function: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from toiawase.core.ports import FilesUnavailable, IssuedUpload, PresignedPost
@@ -43,6 +44,12 @@ class MemoryFiles:
 
     def scan_status(self, key: str) -> str | None:
         return None
+
+    def delete(self, keys: Sequence[str]) -> None:
+        self._check()
+        self.deleted = [*getattr(self, "deleted", []), *keys]
+        for key in keys:
+            self.objects.pop(key, None)
 
 
 class MemoryLedger:

@@ -129,7 +129,7 @@ def test_notify_receipt_sizes_language_messages():
                 "language": "ja",
                 "sender_name": "Example Sales",
                 "max_total_size": "512KB",
-                "messages": {"ja": {"sent": "送信しました"}},
+                "messages": {"ja": {"field.required": "必須です"}},
             }
         ),
         settings(),
@@ -141,7 +141,7 @@ def test_notify_receipt_sizes_language_messages():
     assert form.fields[0].max_size == 10 * 1024 * 1024
     assert form.max_total_size == 512 * 1024
     assert form.language == "ja" and form.sender_name == "Example Sales"
-    assert form.messages == (("ja", (("sent", "送信しました"),)),)
+    assert form.messages == (("ja", (("field.required", "必須です"),)),)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 from tests.unit.helpers import settings
@@ -88,7 +89,9 @@ def test_compile_writes_what_the_lambda_loads(tmp_path):
     out = tmp_path / "forms.json"
     assert main(["forms", "compile", str(SAMPLE), str(out)]) == 0
     config = load_forms_file(str(out), settings())
-    assert config.ids == ("contact", "quote", "jobs") and config.default_form == "contact"
+    assert (
+        config.ids == ("contact", "quote", "jobs", "toiawase") and config.default_form == "contact"
+    )
     quote = config.get("quote")
     # The sample is a default deployment's file: recipients come from the environment.
     assert quote is not None and quote.recipients == settings().recipient_addresses
@@ -129,6 +132,8 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
         "/f/contact",
         "/f/quote",
         "/f/jobs",
+        "/f/toiawase",
+        "/f/jobs/uploads",
         "/submit",
         "/submissions/{id}",
     }
@@ -147,6 +152,43 @@ def test_openapi_document_is_valid_and_covers_every_form(tmp_path):
     }  # fmt: skip
     submit = doc["paths"]["/submit"]["post"]["requestBody"]["content"]["application/json"]
     assert list(submit["schema"]["required"]) == ["email", "message"]
+    assert "_upload" not in submit["schema"]["properties"]  # no file fields, no upload id
+
+
+def test_openapi_describes_file_fields_and_the_uploads_route(tmp_path):
+    """issue 12: multipart file parts (binary, accept list and size), the upload id of the
+    JavaScript path in every encoding, and POST /f/{form}/uploads with its answers."""
+    out = tmp_path / "openapi.json"
+    assert main(["openapi", "--forms", str(SAMPLE), "--output", str(out)]) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    validate(doc)
+    jobs_yaml = yaml.safe_load(SAMPLE.read_text("utf-8"))["forms"]["jobs"]["fields"]
+    (name, spec), *_ = ((n, f) for n, f in jobs_yaml.items() if f.get("type") == "file")
+    content = doc["paths"]["/f/jobs"]["post"]["requestBody"]["content"]
+    part = content["multipart/form-data"]["schema"]["properties"][name]
+    item = part["items"] if part.get("type") == "array" else part
+    assert item["type"] == "string" and item["format"] == "binary"
+    assert item["x-accept"] == list(spec["accept"])
+    assert item["x-max-size"] > 0 and part["x-max-files"] == spec.get("max_files", 1)
+    assert all(a in item["description"] for a in spec["accept"])
+    for encoding in ("application/json", "application/x-www-form-urlencoded"):
+        properties = content[encoding]["schema"]["properties"]
+        assert name not in properties  # bytes only in multipart
+        assert properties["_upload"]["pattern"] == "^[0-9a-f]{32}$"
+    uploads = doc["paths"]["/f/jobs/uploads"]["post"]
+    wanted = uploads["requestBody"]["content"]["application/json"]["schema"]
+    assert wanted["properties"]["files"]["items"]["properties"]["field"]["enum"] == [name]
+    assert set(uploads["responses"]) == {
+        "200", "400", "403", "404", "413", "422", "429", "431", "5XX"
+    }  # fmt: skip
+    answer = uploads["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/Uploads"}
+    issued = doc["components"]["schemas"]["Uploads"]
+    assert issued["required"] == ["ok", "upload", "expires_in", "files"]
+    assert doc["components"]["schemas"]["Queued"]["properties"]["status"]["enum"] == [
+        "queued",
+        "scanning",
+    ]
 
 
 @pytest.mark.parametrize(

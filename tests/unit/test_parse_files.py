@@ -99,3 +99,83 @@ def test_a_large_base64_body_decodes_in_pieces_exactly_as_at_once():
     for broken in (text[:-1], text[:2_000_000] + "*" + text[2_000_001:], "AA==" + text[4:]):
         with pytest.raises((binascii.Error, ValueError)):
             http_event._b64decode(broken)
+
+
+@pytest.mark.parametrize("tail", [b"", b"x", b"xy"])  # padding "", "==", "="
+def test_a_large_body_decodes_to_a_bytearray_of_its_exact_size(tail):
+    import base64
+
+    from toiawase.handlers import http_event
+
+    data = bytes(range(256)) * 9000 + tail
+    decoded = http_event._b64decode(base64.b64encode(data).decode())
+    assert isinstance(decoded, bytearray) and decoded == data and len(decoded) == len(data)
+    for extra in ("===", "A==="):
+        with pytest.raises(ValueError):
+            http_event._b64decode(base64.b64encode(data).decode()[:-4] + extra)
+
+
+def test_a_large_posted_body_is_freed_once_parsed_and_the_files_bytes_before_the_send(
+    monkeypatch,
+):
+    """Issue 12's memory: the submit use case empties a large (bytearray) body after parsing,
+    and drops the files' bytes once the composed message carries them, before SES is called."""
+    from dataclasses import replace
+
+    from tests.unit.fakes import MemoryStore
+    from tests.unit.files_fakes import MemoryFiles, MemoryLedger
+    from tests.unit.helpers import RecordingSender, form_request, settings
+    from tests.unit.test_submit_files import FORM, PDF, TEXT
+    from toiawase.core.compose import OutgoingEmail
+    from toiawase.core.outcome import Dependencies
+    from toiawase.core.submit import submit
+    from toiawase.core.uploads import SubmissionFiles, UploadSettings
+
+    events: list[str] = []
+    release = SubmissionFiles.release_bytes
+
+    def releasing(self: SubmissionFiles) -> None:
+        release(self)
+        events.append("released" if all(f.data is None for f in self.files) else "kept")
+
+    class Sender(RecordingSender):
+        def send(self, email: OutgoingEmail) -> str:
+            events.append("send")
+            return super().send(email)
+
+    monkeypatch.setattr(SubmissionFiles, "release_bytes", releasing)
+    body = bytearray(multipart(*TEXT, ("cv", "a.pdf", PDF, "application/pdf")))
+    request = replace(form_request(body=b"", content_type=CT, accept="application/json"))
+    request = replace(request, body=body)  # as http_event hands over a large body
+    sender = Sender()
+    deps = Dependencies(
+        sender=sender, new_id=lambda: "ab" * 16, store=MemoryStore(), files=MemoryFiles(),
+        uploads=MemoryLedger(),
+    )  # fmt: skip
+    outcome = submit(request, settings(), deps, True, form=FORM, files_settings=UploadSettings())
+    assert outcome.response.status == 200, outcome.response.body
+    assert request.body == bytearray()  # emptied in place: every holder let go of it
+    assert events == ["released", "send"]
+    assert b"JVBERi0xLjcK" in sender.sent[0].raw  # "%PDF-1.7\n", attached (base64)
+
+
+def test_a_refused_large_body_is_freed_too():
+    from dataclasses import replace
+
+    from tests.unit.fakes import MemoryStore
+    from tests.unit.files_fakes import MemoryFiles, MemoryLedger
+    from tests.unit.helpers import RecordingSender, form_request, settings
+    from tests.unit.test_submit_files import FORM, PE, TEXT
+    from toiawase.core.outcome import Dependencies
+    from toiawase.core.submit import submit
+    from toiawase.core.uploads import UploadSettings
+
+    body = bytearray(multipart(*TEXT, ("cv", "a.pdf", PE, "application/pdf")))
+    request = replace(form_request(body=b"", content_type=CT, accept="application/json"), body=body)
+    deps = Dependencies(
+        sender=RecordingSender(), new_id=lambda: "ab" * 16, store=MemoryStore(),
+        files=MemoryFiles(), uploads=MemoryLedger(),
+    )  # fmt: skip
+    outcome = submit(request, settings(), deps, True, form=FORM, files_settings=UploadSettings())
+    assert outcome.response.status == 422
+    assert request.body == bytearray()

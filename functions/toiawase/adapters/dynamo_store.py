@@ -20,6 +20,13 @@ BY_REPLY_HASH = "by-reply-hash"  # PK reply_hash; keys only (forget reads the it
 BY_FORM = "by-form"  # PK form, SK created_at; every attribute (export reads it once)
 BY_MONTH = "by-month"  # PK month, SK created_at; every attribute (export of all forms)
 TOMBSTONE_PREFIX = "erased#"
+# Malware scanning (core/scanning.py): a submission waiting for its verdicts carries
+# ``scan_wait``, removed by the write that moves it on, so the sparse index ``by-scan-wait``
+# (PK scan_wait, SK created_at; keys only; template.yaml with MalwareScanning=guardduty) holds
+# exactly the submissions still waiting, oldest first: the scan-timeout sweep queries it and
+# never scans the table.
+SCAN_WAIT = "scan_wait"
+BY_SCAN_WAIT = "by-scan-wait"
 
 
 def _iso(moment: datetime) -> str:
@@ -54,6 +61,8 @@ def submission_item(record: StoredSubmission, retention: timedelta) -> dict[str,
     }
     if record.form_id:
         item["form"] = {"S": record.form_id}
+    if record.status == records.SCANNING:
+        item[SCAN_WAIT] = {"S": records.SCANNING}
     item.update(data_attributes(record))
     return item
 
@@ -121,11 +130,13 @@ class DynamoStore:
             names = [f":from{i}" for i in range(len(allowed))]
             condition += f" AND #s IN ({', '.join(names)})"
             values.update({n: {"S": s} for n, s in zip(names, allowed, strict=True)})
+        # Moving on from ``scanning`` takes it out of the scan-timeout index in the same write.
+        removes = f" REMOVE {SCAN_WAIT}" if status != records.SCANNING else ""
         try:
             self._call(
                 "update_item",
                 Key={"id": {"S": submission_id}},
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression="SET " + ", ".join(sets) + removes,
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues=values,
@@ -161,6 +172,27 @@ class DynamoStore:
         """``core.ports.Tombstones``: when ``toiawase forget`` erased that address, if ever."""
         item = self._call("get_item", Key={"id": {"S": tombstone_id(reply_hash)}}).get("Item")
         return datetime.fromisoformat(item["erased_at"]["S"]) if item else None
+
+    def scanning_since(self, before: datetime) -> list[str]:
+        """``core.ports.ScanWatch``: ids of submissions still waiting for their malware scan
+        that arrived before ``before``, oldest first (a query of the sparse ``by-scan-wait``
+        index: it holds only waiting submissions, so an empty sweep reads nothing)."""
+        params: dict[str, Any] = {
+            "IndexName": BY_SCAN_WAIT,
+            "KeyConditionExpression": "#w = :w AND created_at < :before",
+            "ExpressionAttributeNames": {"#w": SCAN_WAIT},
+            "ExpressionAttributeValues": {
+                ":w": {"S": records.SCANNING},
+                ":before": {"S": _iso(before)},
+            },
+        }
+        found: list[str] = []
+        while True:
+            page = self._call("query", **params)
+            found.extend(item["id"]["S"] for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def with_status(self, statuses: Iterable[str]) -> list[StoredSubmission]:
         """Scan for statuses (used by the owner's redrive, not on the request path)."""

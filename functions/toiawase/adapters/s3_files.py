@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -114,6 +114,20 @@ class S3FileStore:
         return next(
             (str(t["Value"]) for t in tags if t["Key"] == "GuardDutyMalwareScanStatus"), None
         )
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """One ``DeleteObjects`` (at most 1,000 keys: a submission has far fewer files)."""
+        if not keys:
+            return
+        try:
+            answer = self._client.delete_objects(
+                Bucket=self._bucket,
+                Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise FilesUnavailable(type(exc).__name__) from exc
+        if answer.get("Errors"):
+            raise FilesUnavailable(str(answer["Errors"][0].get("Code", "DeleteFailed")))
 
 
 class DynamoUploadLedger:

@@ -6,9 +6,63 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from toiawase.core.i18n import Text, t
+
 
 class AddressError(ValueError):
-    """An address that email-validator refuses; the message is safe to show to the submitter."""
+    """An address that email-validator refuses; the message (a catalogue ``Text``, one of the
+    ``email.*`` ids) is safe to show to the submitter in their language."""
+
+    @property
+    def text(self) -> Text:
+        return self.args[0]  # type: ignore[no-any-return]
+
+
+# The full-width and small commercial at signs a Japanese input method types for "@".
+_OTHER_AT_SIGNS = ("\uff20", "\ufe6b")
+_MAX_ADDRESS = 254
+_MAX_LOCAL_PART = 64
+
+
+def _is_valid(value: str) -> bool:
+    try:
+        validate_email(value, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def address_problem(value: str) -> Text:
+    """What is wrong with an address email-validator refused, as our own per-case text.
+
+    email-validator raises one class (``EmailSyntaxError``) with English sentences for every
+    case, so the case is found from the address's structure, never from the library's words
+    (which are not passed on): a display name, a full-width at sign, no at sign, nothing before
+    or after it, too long, spaces, misplaced dots, then the domain checked on its own.
+    """
+    text = value.strip()
+    if "<" in text or ">" in text:
+        return t("email.display_name")
+    if "@" not in text and any(sign in text for sign in _OTHER_AT_SIGNS):
+        return t("email.fullwidth_at")
+    if "@" not in text:
+        return t("email.no_at")
+    local, _, domain = text.rpartition("@")
+    if not local:
+        return t("email.no_local_part")
+    if not domain:
+        return t("email.no_domain")
+    if len(text.encode("utf-8")) > _MAX_ADDRESS or len(local.encode("utf-8")) > _MAX_LOCAL_PART:
+        return t("email.too_long")
+    if any(ch.isspace() for ch in text):
+        return t("email.spaces")
+    if not _is_valid(f"a@{domain}"):
+        return t("email.no_dot_in_domain") if "." not in domain else t("email.bad_domain")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        return t("email.dots")
+    if not _is_valid(f"{local}@example.com"):
+        return t("email.bad_local_part")
+    return t("email.invalid")
 
 
 @dataclass(frozen=True)
@@ -30,7 +84,7 @@ def parse_submitter_address(value: str) -> SubmitterAddress:
     try:
         result = validate_email(value, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
-        raise AddressError(str(exc)) from exc
+        raise AddressError(address_problem(value)) from exc
     return SubmitterAddress(normalized=result.normalized, header=result.ascii_email)
 
 
@@ -39,6 +93,6 @@ def parse_owner_address(value: str) -> str:
     try:
         result = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
-        raise AddressError(f"not a valid address ({exc})") from exc
+        raise AddressError(f"not a valid address ({exc})") from exc  # owner-facing
     assert result.ascii_email is not None  # allow_smtputf8=False guarantees an ASCII form
     return result.ascii_email

@@ -6,7 +6,9 @@ import html
 import json
 from collections.abc import Mapping
 
+from toiawase.core.errors import describe_fields
 from toiawase.core.http import HttpResponse
+from toiawase.core.i18n import DEFAULT_LANGUAGE, Text, Translator, translator
 
 _COMMON = {
     "Cache-Control": "no-store",
@@ -30,19 +32,26 @@ def json_answer(
 
 
 def html_answer(
-    status: int, title: str, body_html: str, headers: Mapping[str, str] | None = None
+    status: int,
+    title: str,
+    body_html: str,
+    headers: Mapping[str, str] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> HttpResponse:
-    """A small page whose content is one ``main`` landmark (axe-core: ``landmark-one-main``,
-    ``region``), so assistive technology can jump to it."""
+    """A small page in ``language`` (``<html lang>``, ``Content-Language``) whose content is one
+    ``main`` landmark (axe-core: ``landmark-one-main``, ``region``), so assistive technology can
+    jump to it."""
     page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{html.escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;"
         "padding:0 1rem;line-height:1.5}li{margin:.3rem 0}code{background:#f3f3f3}</style>"
         f"</head><body><main><h1>{html.escape(title)}</h1>{body_html}</main></body></html>\n"
     )
-    return HttpResponse(status, page, {**_HTML_HEADERS, **(headers or {})})
+    return HttpResponse(
+        status, page, {**_HTML_HEADERS, "Content-Language": language, **(headers or {})}
+    )
 
 
 def ok_json(submission_id: str, status: str = "sent") -> HttpResponse:
@@ -51,19 +60,24 @@ def ok_json(submission_id: str, status: str = "sent") -> HttpResponse:
     )
 
 
-def ok_html(submission_id: str, redirect_to: str | None, status: str = "sent") -> HttpResponse:
+def ok_html(
+    submission_id: str,
+    redirect_to: str | None,
+    status: str = "sent",
+    tr: Translator | None = None,
+) -> HttpResponse:
     """303 to the thank-you page; a plain thank-you page when none is configured."""
     if redirect_to:
         return HttpResponse(303, "", {**_COMMON, "Location": redirect_to})
-    said = (
-        "Your message was sent."
-        if status == "sent"
-        else "Your message was received; delivery is delayed and will be retried."
-    )
+    tr = tr or translator(DEFAULT_LANGUAGE)
+    said = tr.get("page.thanks.sent" if status == "sent" else "page.thanks.queued")
+    reference = tr.get("page.reference")
     return html_answer(
         200 if status == "sent" else 202,
-        "Thank you",
-        f"<p>{said} Reference: <code>{html.escape(submission_id)}</code></p>",
+        tr.get("page.thanks.title"),
+        f"<p>{html.escape(said)} {html.escape(reference)} "
+        f"<code>{html.escape(submission_id)}</code></p>",
+        language=tr.language,
     )
 
 
@@ -73,34 +87,49 @@ def error_json(
     message: str,
     fields: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    tr: Translator | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> HttpResponse:
-    payload: dict[str, object] = {"ok": False, "error": code, "message": message}
-    if fields:
-        payload["fields"] = dict(fields)
-    return json_answer(status, payload, headers)
+    """``{"ok": false, "error", "message", "fields"}``: ``error`` is never translated;
+    ``message`` and each of ``fields`` are rendered in ``tr``'s language (English without one),
+    and an ``invalid_fields`` message names each field by its label (``labels`` over the
+    catalogue's names for ``email``, ``name`` and ``message``)."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
+    shown = {name: tr(problem) for name, problem in (fields or {}).items()}
+    payload: dict[str, object] = {
+        "ok": False,
+        "error": code,
+        "message": _message(message, shown, tr, labels),
+    }
+    if shown:
+        payload["fields"] = shown
+    return json_answer(status, payload, {"Content-Language": tr.language, **(headers or {})})
 
 
-_TITLES = {
-    400: "The form could not be read",
-    403: "This form cannot be sent from here",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Already being sent",
-    413: "The form is too large",
-    415: "The form was sent in a way we cannot read",
-    422: "Please fix the form",
-    429: "Too many submissions",
+def _message(
+    message: str, fields: Mapping[str, str], tr: Translator, labels: Mapping[str, str] | None
+) -> str:
+    if isinstance(message, Text) and message.msgid == "error.invalid_fields" and fields:
+        named = {**field_labels(tr), **(labels or {})}
+        return tr.get("error.invalid_fields", details=describe_fields(fields, named, tr))
+    return tr(message)
+
+
+# The statuses whose HTML page has its own title (``page.title.<status>``); others get
+# ``page.title.default`` ("Your message was not sent").
+TITLED_STATUSES = frozenset({400, 403, 404, 405, 409, 413, 415, 422, 429, 431})
+# The fields every contact form has, named by the catalogue (``label.<name>``). A form with its
+# own labels (forms as code) passes them to ``error_html``; any other field is shown by its name.
+LABELLED_FIELDS = {
+    "email": "label.email",
+    "_replyto": "label.email",
+    "name": "label.name",
+    "message": "label.message",
 }
 
 
-# How the contact form's fields are named to people. A form with its own labels (forms as
-# code) passes them to ``error_html``; a field with no label is shown by its name.
-FIELD_LABELS: Mapping[str, str] = {
-    "email": "Email",
-    "_replyto": "Email",
-    "name": "Name",
-    "message": "Message",
-}
+def field_labels(tr: Translator) -> dict[str, str]:
+    return {name: tr.get(msgid) for name, msgid in LABELLED_FIELDS.items()}
 
 
 def error_html(
@@ -110,24 +139,30 @@ def error_html(
     back_url: str | None = None,
     headers: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    tr: Translator | None = None,
 ) -> HttpResponse:
-    """A readable page listing what to fix, each field by its label (``labels``, field name →
-    label, over ``FIELD_LABELS``), with a link back to the form when ``back_url`` is given: the
-    caller passes it only for a page on an allowed origin (``replies.back_link``)."""
-    title = _TITLES.get(status, "Your message was not sent")
-    named = {**FIELD_LABELS, **(labels or {})}
+    """A readable page in ``tr``'s language listing what to fix, each field by its label
+    (``labels``, field name → label, over the catalogue's ``label.*``), with a link back to the
+    form when ``back_url`` is given: the caller passes it only for a page on an allowed origin
+    (``replies.back_link``)."""
+    tr = tr or translator(DEFAULT_LANGUAGE)
+    title = tr.get(f"page.title.{status}" if status in TITLED_STATUSES else "page.title.default")
+    named = {**field_labels(tr), **(labels or {})}
+    separator = html.escape(tr.get("page.field_separator"))
     parts: list[str] = []
     if fields:
-        parts.append("<p>Please go back and fix:</p><ul>")
+        parts.append(f"<p>{html.escape(tr.get('page.fix_intro'))}</p><ul>")
         parts.extend(
-            f"<li><strong>{html.escape(named.get(name, name))}</strong> {html.escape(problem)}</li>"
+            f"<li><strong>{html.escape(named.get(name, name))}</strong>{separator}"
+            f"{html.escape(tr(problem))}</li>"
             for name, problem in fields.items()
         )
         parts.append("</ul>")
     else:
-        parts.append(f"<p>{html.escape(message)}</p>")
+        parts.append(f"<p>{html.escape(tr(message))}</p>")
     if back_url:
-        parts.append(f'<p><a href="{html.escape(back_url)}">Back to the form</a></p>')
+        back = html.escape(tr.get("page.back_link"))
+        parts.append(f'<p><a href="{html.escape(back_url)}">{back}</a></p>')
     else:
-        parts.append("<p>Use your browser's Back button to return to the form.</p>")
-    return html_answer(status, title, "".join(parts), headers)
+        parts.append(f"<p>{html.escape(tr.get('page.back_button'))}</p>")
+    return html_answer(status, title, "".join(parts), headers, tr.language)

@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from io import BytesIO
 
 from toiawase.core.files import human_size
+from toiawase.core.i18n import DEFAULT_LANGUAGE, Translator, translator
 
 DEFAULT_ATTACH_LIMIT = 7 * 1024 * 1024
 DEFAULT_LINK_DAYS = 7
@@ -53,22 +54,23 @@ def plan_delivery(sizes: Sequence[int], attach_limit: int) -> list[bool]:
     return plan
 
 
-def file_lines(files: Sequence[DeliveredFile], link_days: int) -> list[str]:
-    """The plain-text lines that list the files (also the HTML body's source)."""
+def file_lines(
+    files: Sequence[DeliveredFile], link_days: int, tr: Translator | None = None
+) -> list[str]:
+    """The plain-text lines that list the files, in the owner's email language (``tr``)."""
     if not files:
         return []
-    lines = ["Files:"]
+    tr = tr or translator(DEFAULT_LANGUAGE)
+    lines = [tr.get("mail.files")]
     for item in files:
-        what = f"{item.filename} ({item.content_type}, {human_size(item.size)})"
+        what = f"{item.filename} ({item.content_type}, {tr(human_size(item.size))})"
         if item.url is None:
-            lines.append(f"  {what}: attached")
+            lines.append(f"  {what}: {tr.get('mail.file_attached')}")
         else:
-            lines.append(f"  {what}: download within {link_days} days")
+            lines.append(f"  {what}: {tr.get('mail.file_download_within', days=link_days)}")
             lines.append(f"    {item.url}")
     if any(item.url for item in files):
-        lines.append(
-            f"  Links expire after {link_days} days; the files are deleted with the submission."
-        )
+        lines.append("  " + tr.get("mail.links_expire", days=link_days))
     return [*lines, ""]
 
 

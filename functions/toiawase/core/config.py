@@ -114,6 +114,8 @@ class Settings:
     form_id: str = "default"
     form_title: str | None = None
     form_subject: str | None = None
+    # The language of the owner's email (the form's ``email_language``, else its ``language``).
+    email_language: str = "en"
 
 
 def normalize_origin(value: str) -> str | None:

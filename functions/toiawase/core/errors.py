@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from toiawase.core.i18n import t
 
 
 class InputError(Exception):
@@ -46,8 +48,22 @@ def invalid_fields(fields: Mapping[str, str]) -> InputError:
     return InputError(
         422,
         "invalid_fields",
-        "Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in fields.items()),
+        t("error.invalid_fields", details=describe_fields(fields)),
         fields,
+    )
+
+
+def describe_fields(
+    fields: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    tr: Callable[[str], str] = str,
+) -> str:
+    """``email: is required; message: is required`` (each field by its label when given), in
+    English, or in ``tr``'s language (``answers`` renders it again in the visitor's)."""
+    named = labels or {}
+    return tr(t("list.separator")).join(
+        tr(t("error.field_item", name=named.get(name, name), problem=tr(problem)))
+        for name, problem in fields.items()
     )
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from toiawase.core.i18n import t
+
 # How many bytes of a file are read to judge it (an S3 object: one ranged GET of this size).
 HEAD_BYTES = 8192
 MAX_NAME_CHARS = 120
@@ -262,19 +264,19 @@ def matches_accept(content_type: str, accept: Iterable[str]) -> bool:
 def judge(filename: str, head: bytes, accept: Sequence[str]) -> str:
     """The file's detected type if ``accept`` takes it; raise ``FileRefused`` saying why not."""
     if not head:
-        raise FileRefused("is empty")
+        raise FileRefused(t("file.empty"))
     ext = extension(filename)
     listed = {p.strip().lower() for p in accept}
     detected, mimes, exts = sniff(head)
     if detected in ACTIVE_TYPES and detected not in listed:
-        raise FileRefused("is a program, script or web page, which this form does not accept")
+        raise FileRefused(t("file.active"))
     named = _type_of_extension(ext)
     if ext in ACTIVE_EXTENSIONS and (named in (None, TEXT_PLAIN) or named not in listed):
         # Only an exact listing of the name's own type (``image/svg+xml`` for .svg) lets one
         # through; .bat or .sh map to text/plain, which never does.
-        raise FileRefused(f"has a name ending in .{ext}, which this form does not accept")
+        raise FileRefused(t("file.extension", ext=ext))
     if ext and not _agrees(ext, named, detected, mimes, exts):
-        raise FileRefused(f"is not really a .{ext} file (its content is of another type)")
+        raise FileRefused(t("file.not_really", ext=ext))
     if named is not None and (
         named in mimes or (detected == TEXT_PLAIN and named.startswith("text/"))
     ):
@@ -283,7 +285,7 @@ def judge(filename: str, head: bytes, accept: Sequence[str]) -> str:
         content_type = detected
     if accept and not matches_accept(content_type, accept):
         shown = ", ".join(accept)
-        raise FileRefused(f"is of a type this form does not accept (allowed: {shown})")
+        raise FileRefused(t("file.type", allowed=shown))
     return content_type
 
 
@@ -351,10 +353,10 @@ def unique_names(names: Sequence[str]) -> list[str]:
 def human_size(size: int) -> str:
     """``10 MB``, ``512 KB``: for messages to visitors (powers of 1024)."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.4g} MB"
+        return t("size.mb", n=size / (1024 * 1024))
     if size >= 1024:
-        return f"{size / 1024:.4g} KB"
-    return f"{size} bytes"
+        return t("size.kb", n=size / 1024)
+    return t("size.bytes", n=size)
 
 
 @dataclass(frozen=True)
@@ -387,20 +389,20 @@ def check_files(
     for name, items in by_field.items():
         rule = rules.get(name)
         if rule is None:
-            errors[name] = "is not a file field of this form"
+            errors[name] = t("file.not_a_file_field")
         elif len(items) > rule.max_files:
-            errors[name] = f"takes at most {rule.max_files} file(s); {len(items)} were sent"
+            errors[name] = t("file.too_many_sent", max=rule.max_files, sent=len(items))
         else:
             too_big = next((f for f in items if f.size > rule.max_size), None)
             if too_big is not None:
-                errors[name] = f"takes files of at most {human_size(rule.max_size)} each"
+                errors[name] = t("file.too_big", max=human_size(rule.max_size))
     for rule in rules.values():
         if rule.required and rule.name not in by_field:
-            errors[rule.name] = "is required: please choose a file"
+            errors[rule.name] = t("file.required")
     total = sum(f.size for f in files)
     if not errors and total > max_total:
         first = files[0].field if files else "files"
-        errors[first] = f"the files together are over {human_size(max_total)}"
+        errors[first] = t("file.total_too_big", max=human_size(max_total))
     if errors:
         return [], errors
     safe = unique_names([safe_filename(f.filename, f"file-{i + 1}") for i, f in enumerate(files)])
@@ -411,7 +413,7 @@ def check_files(
             content_type = judge(name, read_head(item), rule.accept)
         except FileRefused as exc:
             shown = name if len(name) <= 60 else name[:57] + "…"
-            errors.setdefault(item.field, f"{shown} {exc}")
+            errors.setdefault(item.field, t("file.named_problem", name=shown, problem=exc.args[0]))
             continue
         accepted.append(
             AcceptedFile(item.field, name, content_type, item.size, item.data, item.key)

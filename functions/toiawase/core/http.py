@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,13 +15,27 @@ class HttpRequest:
     method: str
     path: str
     headers: Mapping[str, str]
-    body: bytes
+    # A large body is a ``bytearray`` that ``release_body`` empties once it has been read.
+    body: bytes | bytearray
     source_ip: str
     request_id: str
     received_at: datetime
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def release_body(self) -> None:
+        """Free the body once it has been read (the submit use case, after parsing).
+
+        A large body arrives as a ``bytearray`` (``handlers.http_event``): emptied here, in
+        place, so every holder of this request lets go of it at once and a file posted with
+        the form is not kept twice (body and parsed part) while the email is composed and
+        sent. A ``bytes`` body (small, or built by a test) is left as it is.
+        """
+        if isinstance(self.body, bytearray):
+            # Still viewed (a parser's reader kept by a traceback): left to be freed later.
+            with suppress(BufferError):
+                self.body.clear()
 
 
 # The request headers the endpoint reads, and the most of each it will read. A browser's come

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl
 from toiawase.core.config import Limits
 from toiawase.core.errors import InputError, invalid_fields, malformed, too_large, unsupported
 from toiawase.core.files import IncomingFile, human_size
+from toiawase.core.i18n import t
 from toiawase.core.text import InvalidText, ensure_encodable
 
 Pairs = list[tuple[str, str]]
@@ -70,19 +71,19 @@ def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
         raise InputError(
             431,
             "header_too_large",
-            f"The Content-Type header is over {MAX_CONTENT_TYPE_CHARS} characters.",
+            t("error.content_type_too_long", max=MAX_CONTENT_TYPE_CHARS),
         )
     if not value.isascii() or _CONTROL.search(value):
-        raise unsupported("The Content-Type header could not be read.")
+        raise unsupported(t("error.content_type_unreadable"))
     # Imported here, like the multipart parser below: cheap, and only requests with a body pay.
     from multipart import parse_options_header
 
     try:
         media_type, params = parse_options_header(value)
     except Exception as exc:  # a parser bug must be a 4xx for this request, not a 500
-        raise unsupported("The Content-Type header could not be read.") from exc
+        raise unsupported(t("error.content_type_unreadable")) from exc
     if not _MEDIA_TYPE.fullmatch(media_type):
-        raise unsupported("The Content-Type header could not be read.")
+        raise unsupported(t("error.content_type_unreadable"))
     return media_type, {str(k).lower(): str(v) for k, v in params.items()}
 
 
@@ -98,7 +99,9 @@ class ParsedBody:
 ContentType = str | tuple[str, dict[str, str]] | None
 
 
-def parse_body(content_type: ContentType, body: bytes, limits: Limits) -> tuple[str, Pairs]:
+def parse_body(
+    content_type: ContentType, body: bytes | bytearray, limits: Limits
+) -> tuple[str, Pairs]:
     """Return the body's media type and its fields as ordered pairs; raise ``InputError``.
 
     ``content_type`` is the header, or the ``(media type, parameters)`` the router already
@@ -111,7 +114,7 @@ def parse_body(content_type: ContentType, body: bytes, limits: Limits) -> tuple[
 
 def parse_form(
     content_type: ContentType,
-    body: bytes,
+    body: bytes | bytearray,
     limits: Limits,
     file_fields: frozenset[str] = frozenset(),
 ) -> ParsedBody:
@@ -120,67 +123,59 @@ def parse_form(
     if len(body) > ceiling:
         if file_fields:
             raise too_large(
-                f"The submission is {human_size(len(body))}; files sent with the form may "
-                f"together be at most {human_size(ceiling)}. Larger files need JavaScript on "
-                "(they are then uploaded directly), or send them another way."
+                t("error.files_body_too_large", size=human_size(len(body)), max=human_size(ceiling))
             )
-        raise too_large(f"The submission is {len(body):,} bytes; the limit is {ceiling:,}.")
+        raise too_large(t("error.body_too_large", size=len(body), max=ceiling))
     if isinstance(content_type, tuple):
         media_type, params = content_type
     else:
         media_type, params = parse_content_type(content_type)
     if not media_type:
         if not body:
-            raise malformed("The request has no body.")
-        raise unsupported(
-            "The request has no Content-Type. Send a form (application/x-www-form-urlencoded "
-            "or multipart/form-data) or application/json."
-        )
+            raise malformed(t("error.no_body"))
+        raise unsupported(t("error.no_content_type"))
     if media_type not in _PARSERS:
-        raise unsupported(
-            f"Content-Type {_shown(media_type)} is not accepted. Send a form "
-            "(application/x-www-form-urlencoded or multipart/form-data) or application/json."
-        )
+        raise unsupported(t("error.content_type_not_accepted", type=_shown(media_type)))
     charset = params.get("charset", "utf-8").lower()
     if charset not in _UTF8_NAMES:
-        raise unsupported(f"Only UTF-8 is accepted, not charset {_shown(charset)}.")
+        raise unsupported(t("error.charset", charset=_shown(charset)))
     files: list[IncomingFile] = []
     if media_type == MULTIPART:
         pairs = _parse_multipart(body, params, limits, file_fields, files)
     else:
         pairs = _PARSERS[media_type](body, params, limits)
     if len(pairs) + len(files) > limits.max_fields:
-        raise too_large(f"The submission has more than {limits.max_fields} fields.")
+        raise too_large(t("error.too_many_fields", max=limits.max_fields))
     for name, value in pairs:
         _check_name(name, limits)
         try:
             ensure_encodable(value)
         except InvalidText as exc:
-            raise malformed(f"Field {_shown(name)} {exc}.") from exc
+            raise malformed(t("error.field_text", name=_shown(name), problem=exc.args[0])) from exc
     return ParsedBody(media_type, pairs, files)
 
 
 def _check_name(name: str, limits: Limits) -> None:
     if not name:
-        raise malformed("A field has an empty name.")
+        raise malformed(t("error.empty_field_name"))
     if len(name) > limits.max_field_name_chars:
-        raise malformed(f"A field name is longer than {limits.max_field_name_chars} characters.")
+        raise malformed(t("error.field_name_too_long", max=limits.max_field_name_chars))
     if not name.isprintable():
-        raise malformed("A field name contains control or invisible characters.")
+        raise malformed(t("error.field_name_controls"))
     try:
         ensure_encodable(name)
     except InvalidText as exc:
-        raise malformed(f"A field name {exc}.") from exc
+        raise malformed(t("error.field_name_text", problem=exc.args[0])) from exc
 
 
-def _decode_utf8(body: bytes) -> str:
+def _decode_utf8(body: bytes | bytearray) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise malformed("The body is not valid UTF-8.") from exc
+        raise malformed(t("error.body_not_utf8")) from exc
 
 
-def _parse_urlencoded(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_urlencoded(body: bytes | bytearray, params: dict[str, str], limits: Limits) -> Pairs:
     text = _decode_utf8(body)
     try:
         return parse_qsl(
@@ -191,16 +186,16 @@ def _parse_urlencoded(body: bytes, params: dict[str, str], limits: Limits) -> Pa
             max_num_fields=limits.max_fields,
         )
     except UnicodeDecodeError as exc:
-        raise malformed("A percent-encoded value is not valid UTF-8.") from exc
+        raise malformed(t("error.percent_not_utf8")) from exc
     except ValueError as exc:  # raised by max_num_fields
-        raise too_large(f"The submission has more than {limits.max_fields} fields.") from exc
+        raise too_large(t("error.too_many_fields", max=limits.max_fields)) from exc
 
 
 def _reject_duplicates(items: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in items:
         if key in result:
-            raise malformed(f"The JSON object has the key {_shown(key)} more than once.")
+            raise malformed(t("error.json_duplicate_key", key=_shown(key)))
         result[key] = value
     return result
 
@@ -214,25 +209,25 @@ def _json_scalar(name: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
-    raise malformed(f"Field {_shown(name)} must be a string, a number or an array of strings.")
+    raise malformed(t("error.json_value_type", name=_shown(name)))
 
 
-def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
+def _parse_json(body: bytes | bytearray, params: dict[str, str], limits: Limits) -> Pairs:
     text = _decode_utf8(body)
     try:
         data = json.loads(text, object_pairs_hook=_reject_duplicates)
     except InputError:
         raise
     except RecursionError as exc:
-        raise malformed("The JSON is nested too deeply.") from exc
+        raise malformed(t("error.json_too_deep")) from exc
     except json.JSONDecodeError as exc:
-        raise malformed(f"The body is not valid JSON ({exc}).") from exc
+        raise malformed(t("error.json_invalid", line=exc.lineno, column=exc.colno)) from exc
     except ValueError as exc:  # int(): over sys.get_int_max_str_digits() digits
-        raise malformed("A number in the JSON has too many digits.") from exc
+        raise malformed(t("error.json_long_number")) from exc
     if not isinstance(data, dict):
-        raise malformed("The JSON body must be an object of fields.")
+        raise malformed(t("error.json_not_object"))
     if len(data) > limits.max_fields:
-        raise too_large(f"The submission has more than {limits.max_fields} fields.")
+        raise too_large(t("error.too_many_fields", max=limits.max_fields))
     pairs: Pairs = []
     for name, value in data.items():
         if isinstance(value, list):
@@ -240,26 +235,43 @@ def _parse_json(body: bytes, params: dict[str, str], limits: Limits) -> Pairs:
         else:
             pairs.append((name, _json_scalar(name, value)))
         if len(pairs) > limits.max_fields:
-            raise too_large(f"The submission has more than {limits.max_fields} values.")
+            raise too_large(t("error.too_many_values", max=limits.max_fields))
     return pairs
 
 
 def _parse_multipart(
-    body: bytes,
+    body: bytes | bytearray,
     params: dict[str, str],
     limits: Limits,
     file_fields: frozenset[str] = frozenset(),
     files: list[IncomingFile] | None = None,
+) -> Pairs:
+    # BytesIO(bytes) shares the bytes; a bytearray (a large body) it would copy whole.
+    stream = BytesIO(body) if isinstance(body, bytes) else _Reader(body)
+    try:
+        return _read_parts(stream, body, params, limits, file_fields, files)
+    finally:
+        if isinstance(stream, _Reader):
+            stream.close()  # lets the body be released (core.http.HttpRequest.release_body)
+
+
+def _read_parts(
+    stream: BytesIO | _Reader,
+    body: bytes | bytearray,
+    params: dict[str, str],
+    limits: Limits,
+    file_fields: frozenset[str],
+    files: list[IncomingFile] | None,
 ) -> Pairs:
     # Imported here: only multipart requests pay for it (cold start).
     from multipart import MultipartError, MultipartParser, ParserLimitReached
 
     boundary = params.get("boundary")
     if not boundary:
-        raise malformed("The multipart body has no boundary in its Content-Type.")
+        raise malformed(t("error.multipart_no_boundary"))
     ceiling = limits.max_upload_body_bytes if file_fields else limits.max_body_bytes
     parser = MultipartParser(
-        BytesIO(body),
+        stream,
         boundary,
         content_length=len(body),
         charset="utf-8",
@@ -277,29 +289,45 @@ def _parse_multipart(
                 if part.filename == "" and part.size == 0:
                     continue  # an unselected <input type=file>
                 if not file_fields:
-                    raise unsupported("File uploads are not accepted by this form.")
+                    raise unsupported(t("error.no_file_uploads"))
                 _check_name(part.name, limits)
                 if part.name not in file_fields:
-                    raise invalid_fields({part.name: "does not take files"})
+                    raise invalid_fields({part.name: t("field.takes_no_files")})
                 if not part.filename.strip():
-                    raise malformed(f"A file part of {_shown(part.name)} has no file name.")
+                    raise malformed(t("error.file_part_no_name", name=_shown(part.name)))
                 if files is not None:
                     files.append(_incoming(part))
                 continue
             part_type = (part.content_type or "text/plain").split(";")[0].strip().lower()
             if part_type != "text/plain":
-                raise unsupported(f"A form part of type {_shown(part_type)} is not accepted.")
+                raise unsupported(t("error.part_type", type=_shown(part_type)))
             if (part.charset or "utf-8").lower() not in _UTF8_NAMES:
-                raise unsupported(f"Only UTF-8 is accepted, not charset {_shown(part.charset)}.")
+                raise unsupported(t("error.charset", charset=_shown(part.charset)))
             try:
                 pairs.append((part.name, part.raw.decode("utf-8")))
             except UnicodeDecodeError as exc:
-                raise malformed(f"Field {_shown(part.name)} is not valid UTF-8.") from exc
+                raise malformed(t("error.field_not_utf8", name=_shown(part.name))) from exc
     except ParserLimitReached as exc:
-        raise too_large(f"The multipart body is over a limit ({exc}).") from exc
+        raise too_large(t("error.multipart_limit")) from exc
     except MultipartError as exc:
-        raise malformed(f"The multipart body could not be read ({exc}).") from exc
+        raise malformed(t("error.multipart_unreadable")) from exc
     return pairs
+
+
+class _Reader:
+    """``read(n)`` over a bytes-like body without copying it whole (pieces only)."""
+
+    def __init__(self, body: bytes | bytearray) -> None:
+        self._view, self._at = memoryview(body), 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else self._at + size
+        piece = bytes(self._view[self._at : end])
+        self._at += len(piece)
+        return piece
+
+    def close(self) -> None:
+        self._view.release()
 
 
 def _incoming(part: Any) -> IncomingFile:  # noqa: ANN401 - multipart.MultipartPart, untyped

@@ -107,6 +107,15 @@ class SubmissionStore(Protocol):
     def with_status(self, statuses: Iterable[str]) -> list[StoredSubmission]: ...
 
 
+class ScanWatch(Protocol):
+    """The submissions still waiting for their malware scan, by arrival (an index, never a
+    scan of the table): what the scan-timeout sweep reads (``core/scanning.expire_scans``)."""
+
+    def scanning_since(self, before: datetime) -> list[str]:
+        """Ids of ``scanning`` submissions created before ``before``; raise
+        ``StoreUnavailable``."""
+
+
 class Tombstones(Protocol):
     """What ``toiawase forget`` left behind: the time an address (by its keyed hash) was erased."""
 
@@ -235,6 +244,10 @@ class FileStore(Protocol):
 
     def scan_status(self, key: str) -> str | None:
         """The malware scan's verdict tag (``NO_THREATS_FOUND``, ``THREATS_FOUND`` …) or None."""
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete these objects (one batch call; a missing key is not an error). Raises
+        ``FilesUnavailable``."""
 
 
 @dataclass(frozen=True)

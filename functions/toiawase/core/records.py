@@ -73,11 +73,17 @@ def encode_payload(
     submission: Submission,
     meta: SubmissionMeta,
     files: list[dict[str, object]] | None = None,
+    *,
+    plan_on_send: bool = False,
 ) -> str:
     """The submission and its metadata as JSON (UTF-8 text, submission order kept).
 
     ``files`` (``core/uploads.encode_files``): names, types, sizes and bucket keys of the
     submission's files, never their bytes; the (re)send reads them from the bucket.
+
+    ``plan_on_send``: the form's deliveries (webhook, Slack, Discord, receipt) were not planned
+    when it arrived (its files await their malware scan); the send that releases it plans them
+    (``core/retry.resend``), so an infected or held submission never has any.
     """
     data: dict[str, Any] = {
         "v": 1,
@@ -100,7 +106,14 @@ def encode_payload(
     }
     if files:
         data["files"] = files
+    if plan_on_send:
+        data["plan_on_send"] = True
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def plans_on_send(payload: str) -> bool:
+    """Whether the send that releases this submission plans its deliveries (``encode_payload``)."""
+    return bool(json.loads(payload).get("plan_on_send")) if payload else False
 
 
 def decode_payload(payload: str) -> tuple[Submission, SubmissionMeta]:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from toiawase.core import answers
 from toiawase.core.config import Settings, normalize_origin
 from toiawase.core.http import HttpRequest, HttpResponse
+from toiawase.core.i18n import Translator
 
 
 def back_link(request: HttpRequest, settings: Settings) -> str | None:
@@ -19,11 +20,17 @@ def back_link(request: HttpRequest, settings: Settings) -> str | None:
     return None
 
 
-def success(json_client: bool, sid: str, status: str, redirect_to: str | None) -> HttpResponse:
+def success(
+    json_client: bool,
+    sid: str,
+    status: str,
+    redirect_to: str | None,
+    tr: Translator | None = None,
+) -> HttpResponse:
     if json_client:
         return answers.ok_json(sid, status)
     target = _with_reference(redirect_to, sid, status) if redirect_to else None
-    return answers.ok_html(sid, target, status)
+    return answers.ok_html(sid, target, status, tr)
 
 
 def _with_reference(url: str, sid: str, status: str) -> str:
@@ -45,7 +52,8 @@ def error(
     message: str,
     headers: Mapping[str, str] | None = None,
     back_url: str | None = None,
+    tr: Translator | None = None,
 ) -> HttpResponse:
     if json_client:
-        return answers.error_json(status, code, message, headers=headers)
-    return answers.error_html(status, message, back_url=back_url, headers=headers)
+        return answers.error_json(status, code, message, headers=headers, tr=tr)
+    return answers.error_html(status, message, back_url=back_url, headers=headers, tr=tr)

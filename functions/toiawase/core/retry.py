@@ -8,12 +8,15 @@ Exactly once: a submission is sent only by whoever wins the conditional ``claim`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from toiawase.core import records
 from toiawase.core.compose import OutgoingEmail, SubmissionMeta, compose
 from toiawase.core.config import Settings
+from toiawase.core.forms.model import Form
+from toiawase.core.notify.delivery import plan_deliveries
+from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     FileStore,
     FilesUnavailable,
@@ -76,10 +79,15 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class RetryResult:
-    """``sent``, ``failed`` (a permanent refusal: parked for a redrive) or ``skipped``."""
+    """``sent``, ``failed`` (a permanent refusal: parked for a redrive) or ``skipped``.
+
+    ``notes``: what happened on the way, as metric names (``DeliveriesPlanned``,
+    ``DeliveryQueueFailed`` …, as on the request path).
+    """
 
     result: str
     reason: str | None = None
+    notes: tuple[str, ...] = field(default=())
 
 
 def resend(
@@ -92,6 +100,8 @@ def resend(
     tombstones: Tombstones | None = None,
     files: FileStore | None = None,
     files_settings: UploadSettings | None = None,
+    form_for: Callable[[str], Form | None] | None = None,
+    deliveries: DeliveryQueue | None = None,
 ) -> RetryResult:
     """Send one stored submission if it still needs sending; raise ``RetryLater`` if transient
     (or if ``gate`` says its batch was already throttled: then nothing is claimed or sent).
@@ -99,6 +109,11 @@ def resend(
     ``settings`` may be a function of the submission's form id (``settings_for_form``): a
     submission is recomposed with its own form's configuration in force now. Its files are read
     again from the bucket (``files``), never from the queue.
+
+    A submission whose deliveries wait for its release (``records.plans_on_send``: its files
+    were scanned first) has them planned here, once SES accepted its email: ``form_for`` finds
+    its form's targets, ``deliveries`` is their queue. The claim makes this send, and so this
+    plan, happen once; a failed or infected submission is never sent, so never planned.
     """
     if gate is not None:
         gate.check()
@@ -155,7 +170,12 @@ def resend(
         )
         return RetryResult("failed", exc.code)
     store.mark(submission_id, records.SENT, now, message_id=message_id, count_attempt=True)
-    return RetryResult("sent")
+    notes: list[str] = []
+    if form_for is not None and records.plans_on_send(record.payload):
+        form = form_for(submission.form_id)
+        if form is not None:
+            plan_deliveries(form, submission_id, deliveries, notes)
+    return RetryResult("sent", notes=tuple(notes))
 
 
 def prepare_redrive(

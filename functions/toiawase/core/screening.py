@@ -12,6 +12,7 @@ from datetime import datetime
 from toiawase.core.config import Defences, Settings, normalize_origin
 from toiawase.core.errors import InputError
 from toiawase.core.http import HttpRequest
+from toiawase.core.i18n import t
 from toiawase.core.ports import Counter
 from toiawase.core.submission import Submission
 from toiawase.core.text import fold_for_matching
@@ -40,15 +41,13 @@ def check_origin(request: HttpRequest, settings: Settings) -> None:
         raise InputError(
             403,
             "origin_required",
-            "This form only accepts posts from its own website (the request had neither an "
-            "Origin nor a Referer header).",
+            t("error.origin_required"),
         )
     if candidate is None or candidate not in settings.allowed_origins:
         raise InputError(
             403,
             "origin_not_allowed",
-            "This form only accepts posts from its own website, and this request came from "
-            "another one.",
+            t("error.origin_not_allowed"),
         )
 
 
@@ -114,17 +113,21 @@ def check_content(submission: Submission, defences: Defences) -> None:
     folded = fold_for_matching("\n".join(parts))
     links = len(_LINK.findall(folded))
     if links > defences.max_links:
-        allowed = "no links" if defences.max_links == 0 else f"at most {defences.max_links} links"
+        allowed = (
+            t("content.no_links")
+            if defences.max_links == 0
+            else t("content.at_most_links", max=defences.max_links)
+        )
         raise InputError(
             422,
             "content_rejected",
-            f"The message has {links} links; this form accepts {allowed}.",
-            {"message": f"has {links} links; this form accepts {allowed}"},
+            t("error.too_many_links", links=links, allowed=allowed),
+            {"message": t("field.too_many_links", links=links, allowed=allowed)},
         )
     if any(phrase in folded for phrase in defences.blocked_phrases):
         raise InputError(
             422,
             "content_rejected",
-            "The message contains words this form does not accept.",
-            {"message": "contains words this form does not accept"},
+            t("error.blocked_phrase"),
+            {"message": t("field.blocked_phrase")},
         )

@@ -17,6 +17,7 @@ from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.forms.model import FORM_ID_PATTERN, FormsConfig
 from toiawase.core.forms.resolve import form_settings, forms_for
 from toiawase.core.http import HttpRequest, HttpResponse, oversized_header
+from toiawase.core.i18n import Translator, choose_language, t, translator
 from toiawase.core.negotiate import wants_json
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import parse_content_type
@@ -49,29 +50,32 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
     is_uploads = path.endswith(UPLOADS_SUFFIX) and form_path is not None
     is_submit = (path == SUBMIT_PATH or form_path is not None) and not is_uploads
     is_status = path.startswith(STATUS_PREFIX)
+    # An oversized Accept-Language is not read: that answer (431) is in English.
+    accept_language = request.header("accept-language") if too_large is None else None
+    tr = translator(choose_language(accept_language))
     if not (is_submit or is_status or is_uploads):
-        return Outcome(_error(json_client, 404, "not_found", "There is nothing here."), "no_route")
+        response = _error(json_client, 404, "not_found", t("error.not_found"), tr=tr)
+        return _varied(Outcome(response, "no_route"))
     if too_large is not None:
-        message = f"The request's {too_large.title()} header is too large to be read."
-        response = _error(json_client, 431, "header_too_large", message)
-        return Outcome(response, "rejected", "header_too_large")
+        message = t("error.header_too_large", header=too_large.title())
+        response = _error(json_client, 431, "header_too_large", message, tr=tr)
+        return _varied(Outcome(response, "rejected", "header_too_large"))
     try:
         base = load_settings(env)
         forms = forms_for(env, base)
     except ConfigError as exc:
-        message = (
-            "This form is not set up correctly, so your message was not sent. "
-            "Please tell the site owner another way."
-        )
-        response = _error(json_client, 500, "misconfigured", message)
-        return Outcome(response, "misconfigured", "misconfigured", detail=str(exc))
+        response = _error(json_client, 500, "misconfigured", t("error.misconfigured"), tr=tr)
+        return _varied(Outcome(response, "misconfigured", "misconfigured", detail=str(exc)))
     allowed_method = "POST" if is_submit or is_uploads else "GET"
     if is_submit or is_uploads:
         wanted = form_path.group(1) if form_path is not None else forms.default_form
         form = forms.get(wanted) if wanted is not None else None
         if form is None:
-            return _unknown_form(request, base, forms, json_client)
+            return _varied(_unknown_form(request, base, forms, json_client, tr))
         settings = form_settings(base, form)
+        # The visitor's Accept-Language first (toiawase.js sends the page's language), then
+        # the form's own language, then English; the form's ``messages`` override the texts.
+        tr = translator(choose_language(accept_language, form.language), form.messages)
     else:
         form = None
         origins = tuple(dict.fromkeys(o for f in forms.forms for o in f.allowed_origins))
@@ -84,43 +88,63 @@ def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> 
             json_client,
             405,
             "method_not_allowed",
-            f"Use {allowed_method} here.",
+            t("error.method_not_allowed", method=allowed_method),
             {"Allow": allowed_method},
             back_link(request, settings),
+            tr,
         )
         outcome = Outcome(response, "rejected", "method_not_allowed")
     elif is_uploads and form is not None:
-        outcome = issue_uploads(request, form, settings, load_upload_settings(env), deps)
+        outcome = issue_uploads(request, form, settings, load_upload_settings(env), deps, tr)
     elif form is not None:
         files_settings = load_upload_settings(env)
-        outcome = submit(request, settings, deps, json_client, content_type, form, files_settings)
+        outcome = submit(
+            request, settings, deps, json_client, content_type, form, files_settings, tr
+        )
     else:
         outcome = submission_status(
             path.removeprefix(STATUS_PREFIX),
             deps.store,
             request.received_at,
             delivery_events=settings.configuration_set is not None,
+            tr=tr,
         )
     outcome.response.headers.update(cors)
+    outcome = _varied(outcome)
     if form is not None and outcome.form_id is None:
         outcome = replace(outcome, form_id=form.id)
     return outcome
 
 
+def _varied(outcome: Outcome) -> Outcome:
+    """``Vary: Accept-Language`` on every answer with a body (its words follow that header),
+    beside CORS's ``Vary: Origin``."""
+    headers = outcome.response.headers
+    if outcome.response.body:
+        vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+        if "Accept-Language" not in vary:
+            headers["Vary"] = ", ".join([*vary, "Accept-Language"])
+    return outcome
+
+
 def _unknown_form(
-    request: HttpRequest, settings: Settings, forms: FormsConfig, json_client: bool
+    request: HttpRequest,
+    settings: Settings,
+    forms: FormsConfig,
+    json_client: bool,
+    tr: Translator,
 ) -> Outcome:
     """404 ``unknown_form``: no form with that id (or, for ``/submit``, no default form).
 
     The id is not echoed: the answer names no text from the request.
     """
     if request.path.rstrip("/") == SUBMIT_PATH:
-        message = "This site has no default form; post to /f/<form id> instead."
+        message = t("error.no_default_form")
     else:
-        message = "There is no form with that name here. Check the form's action address."
+        message = t("error.unknown_form")
     origins = tuple(dict.fromkeys(o for f in forms.forms for o in f.allowed_origins))
     cors = cors_headers(request, replace(settings, allowed_origins=origins))
-    response = _error(json_client, 404, "unknown_form", message)
+    response = _error(json_client, 404, "unknown_form", message, tr=tr)
     response.headers.update(cors)
     return Outcome(response, "rejected", "unknown_form")
 

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from toiawase.core import answers, records
+from toiawase.core.i18n import Translator, t
 from toiawase.core.outcome import Outcome
 from toiawase.core.ports import StoreUnavailable, SubmissionStore
 
@@ -18,10 +19,12 @@ def submission_status(
     store: SubmissionStore | None,
     now: datetime | None = None,
     delivery_events: bool = False,
+    tr: Translator | None = None,
 ) -> Outcome:
-    """``GET /submissions/{id}``: the status and when it changed, never any content."""
+    """``GET /submissions/{id}``: the status and when it changed, never any content. The
+    ``status`` word is machine-readable (``toiawase.js`` shows it in the page's language)."""
     if store is None or not _ID.fullmatch(submission_id):
-        response = answers.error_json(404, "not_found", "No submission with that reference.")
+        response = answers.error_json(404, "not_found", t("error.no_submission"), tr=tr)
         return Outcome(response, "status", "not_found")
     try:
         record = store.get(submission_id)
@@ -29,13 +32,14 @@ def submission_status(
         response = answers.error_json(
             503,
             "status_unavailable",
-            "The status cannot be read right now.",
+            t("error.status_unavailable"),
             None,
             {"Retry-After": "30"},
+            tr,
         )
         return Outcome(response, "status", "store_unavailable", notes=("StoreFailed",))
     if record is None:
-        response = answers.error_json(404, "not_found", "No submission with that reference.")
+        response = answers.error_json(404, "not_found", t("error.no_submission"), tr=tr)
         return Outcome(response, "status", "not_found")
     status = records.PUBLIC_STATUS.get(record.status, record.status)
     updated_at = record.updated_at

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from toiawase.core.address import AddressError, SubmitterAddress, parse_submitter_address
 from toiawase.core.config import Limits
 from toiawase.core.errors import invalid_fields
+from toiawase.core.i18n import t
 from toiawase.core.parse import Pairs
 from toiawase.core.text import clean_body_text
 
@@ -64,7 +65,7 @@ def validate_submission(
         if not values:
             return None
         if len(values) > 1 and len(set(values)) > 1:
-            errors[name] = "was sent more than once with different values"
+            errors[name] = t("field.sent_twice")
         return values[0]
 
     # email, with _replyto as its alias
@@ -72,28 +73,28 @@ def validate_submission(
     raw_email = (single(email_key) or "").strip()
     email: SubmitterAddress | None = None
     if not raw_email:
-        errors["email"] = "is required, so that the site owner can reply"
+        errors["email"] = t("field.email_required")
     elif len(raw_email) > 254:
-        errors["email"] = "is too long"
+        errors["email"] = t("email.too_long")
     else:
         try:
             email = parse_submitter_address(raw_email)
         except AddressError as exc:
-            errors["email"] = str(exc)
+            errors["email"] = exc.text
 
     message = clean_body_text(single("message") or "").strip()
     if not message:
-        errors["message"] = "is required"
+        errors["message"] = t("field.required")
     elif len(message) > limits.max_message_chars:
-        errors["message"] = f"is longer than {limits.max_message_chars:,} characters"
+        errors["message"] = t("field.too_long", max=limits.max_message_chars)
 
     name = clean_body_text(single("name") or "").strip() or None
     if name is not None and len(name) > limits.max_name_chars:
-        errors["name"] = f"is longer than {limits.max_name_chars} characters"
+        errors["name"] = t("field.too_long", max=limits.max_name_chars)
 
     subject = clean_body_text(single("_subject") or "").strip() or None
     if subject is not None and len(subject) > limits.max_subject_chars:
-        errors["_subject"] = f"is longer than {limits.max_subject_chars} characters"
+        errors["_subject"] = t("field.too_long", max=limits.max_subject_chars)
 
     next_url = (single("_next") or "").strip() or None
     honeypot = any(v.strip() for v in grouped.get(honeypot_field, []))
@@ -106,11 +107,11 @@ def validate_submission(
         cleaned = tuple(clean_body_text(v) for v in values)
         limit = limits.max_message_chars if field_name == "message" else limits.max_value_chars
         if field_name not in errors and any(len(v) > limit for v in cleaned):
-            errors[field_name] = f"is longer than {limit:,} characters"
+            errors[field_name] = t("field.too_long", max=limit)
         total += sum(len(v) for v in cleaned)
         fields.append((field_name, cleaned))
     if total > limits.max_total_chars:
-        errors.setdefault("message", f"the form is over {limits.max_total_chars:,} characters")
+        errors.setdefault("message", t("field.form_too_long", max=limits.max_total_chars))
 
     if errors or email is None:
         raise invalid_fields(errors)

@@ -41,8 +41,8 @@ from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.forms.fields import validate_form
 from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
+from toiawase.core.i18n import Text, Translator, t
 from toiawase.core.idempotency import idempotency_key
-from toiawase.core.notify.delivery import plan_deliveries, planned
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import Pairs, parse_form
 from toiawase.core.ports import (
@@ -100,7 +100,7 @@ class RateLimited(Exception):
 class NotAccepted(Exception):
     """Neither sent nor held: the admission is released, so a retry is a new attempt."""
 
-    def __init__(self, status: int, code: str, message: str, reason: str, sid: str) -> None:
+    def __init__(self, status: int, code: str, message: Text, reason: str, sid: str) -> None:
         super().__init__(code)
         self.status, self.code, self.message = status, code, message
         self.reason, self.submission_id = reason, sid
@@ -114,8 +114,11 @@ def submit(
     content_type: tuple[str, dict[str, str]] | InputError | None = None,
     form: Form | None = None,
     files_settings: UploadSettings | None = None,
+    tr: Translator | None = None,
 ) -> Outcome:
     """Screen, validate, admit, compose and send one submission; answer what really happened.
+
+    ``tr`` renders the answer's words in the visitor's language (English without one).
 
     The rate limits: a client's counters count every post of that client that reached
     validation; the form's counters only a submission that passed the client's limit,
@@ -141,34 +144,34 @@ def submit(
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
         response = (
-            answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
+            answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers, tr, labels)
             if json_client
             else answers.error_html(
-                exc.status, exc.message, exc.fields, back_url, headers, labels=labels
+                exc.status, exc.message, exc.fields, back_url, headers, labels=labels, tr=tr
             )
         )
         return Outcome(response, "rejected", exc.code, None, tuple(notes))
 
     def too_many(retry_after: int) -> Outcome:
-        message = f"Too many submissions. Please try again in {retry_after} seconds."
+        message = t("error.rate_limited", seconds=retry_after)
         return refuse(InputError(429, "rate_limited", message), {"Retry-After": str(retry_after)})
 
     def not_accepted(exc: NotAccepted) -> Outcome:
-        message = f"{exc.message} Reference: {exc.submission_id}."
+        message = t("error.with_reference", message=exc.message, reference=exc.submission_id)
         extra = {"Retry-After": "60"} if exc.status == 503 else {}
         response = (
-            answers.error_json(exc.status, exc.code, message, headers=extra)
+            answers.error_json(exc.status, exc.code, message, headers=extra, tr=tr)
             if json_client
-            else answers.error_html(exc.status, message, back_url=back_url, headers=extra)
+            else answers.error_html(exc.status, message, back_url=back_url, headers=extra, tr=tr)
         )
         return Outcome(response, "send_failed", exc.reason, exc.submission_id, tuple(notes))
 
     def in_progress() -> Outcome:
-        message = "This submission is already being sent. Please wait a moment; do not resend it."
+        message = t("error.in_progress")
         response = (
-            answers.error_json(409, "in_progress", message)
+            answers.error_json(409, "in_progress", message, tr=tr)
             if json_client
-            else answers.error_html(409, message, back_url=back_url)
+            else answers.error_html(409, message, back_url=back_url, tr=tr)
         )
         return Outcome(response, "in_progress", "in_progress", None, tuple(notes))
 
@@ -183,7 +186,11 @@ def submit(
             raise content_type
         parsed = content_type if content_type is not None else request.header("content-type")
         file_fields = frozenset(file_rules(form)) if form is not None else frozenset()
-        body = parse_form(parsed, request.body, settings.limits, file_fields)
+        try:
+            body = parse_form(parsed, request.body, settings.limits, file_fields)
+        finally:
+            # Parsed (or refused): a large body is freed now, its files live on in ``body``.
+            request.release_body()
         pairs = body.pairs
         submission = validate(pairs, settings, form)
         # What makes a repeat the same submission: its text and its posted files' contents.
@@ -213,6 +220,8 @@ def submit(
             return too_many(limited.retry_after)
         return refuse(exc)
 
+    # The parsed parts' files live on in ``files`` only (released once they are in the email).
+    del body
     redirect_to = safe_redirect(
         submission.next_url, settings.allowed_origins, settings.redirect_url, raw_page_url
     )
@@ -225,10 +234,13 @@ def submit(
         client_ip=request.source_ip,
     )
     spam = submission.honeypot_filled
+    kept: SubmissionFiles | None = None
     if files is not None:
         # Kept before the row is written, so a stored submission's files are always there.
+        # A post turned away after this (rate limit, a repeat, a refused captcha, not
+        # accepted) deletes its copies again (``_discard``: refusal paths only).
         try:
-            files = _keep_files(files, sid, deps)
+            files = kept = _keep_files(files, sid, deps)
         except NotAccepted as exc:
             return not_accepted(exc)
         submission = files.named_in(submission)
@@ -247,7 +259,9 @@ def submit(
             status=records.SPAM if spam else records.SCANNING if scanning else records.RECEIVED,
             created_at=now,
             updated_at=now,
-            payload=records.encode_payload(submission, meta, files.stored() if files else None),
+            payload=records.encode_payload(
+                submission, meta, files.stored() if files else None, plan_on_send=scanning
+            ),
             form_id=submission.form_id,
             # What `toiawase forget` finds and deletes it by (core.privacy).
             reply_hash=erasure.reply_hash,
@@ -256,13 +270,16 @@ def submit(
     try:
         stored, claim = _admit(counters, claim, record, now, deps, notes)
     except RateLimited as exc:
+        _discard(kept, deps, notes)
         return too_many(exc.retry_after)
     except AlreadyClaimed as exc:
+        # The first submission has its own copies; these were made for this repeat.
+        _discard(kept, deps, notes)
         try:
             first = _replayed(exc, deps, now)
         except InProgress:
             return in_progress()
-        response = success(json_client, exc.submission_id, first, redirect_to)
+        response = success(json_client, exc.submission_id, first, redirect_to, tr)
         return Outcome(response, "replayed", None, exc.submission_id, tuple(notes))
 
     if spam:
@@ -278,21 +295,22 @@ def submit(
             )
         except InputError as exc:
             _release(claim, record if stored else None, deps, notes)
+            _discard(kept, deps, notes)
             return refuse(exc)
         except ScreeningUnavailable:
             _release(claim, record if stored else None, deps, notes)
-            message = (
-                "The spam check is not answering, so your message was not sent. Please try again."
-            )
+            _discard(kept, deps, notes)
+            message = t("error.captcha_unavailable")
             return refuse(InputError(503, "captcha_unavailable", message), {"Retry-After": "30"})
         except NotAccepted as exc:
             _release(claim, None, deps, notes)
+            _discard(kept, deps, notes)
             return not_accepted(exc)
         if not stored and claim is not None:
             _settle(claim, str(result["status"]), deps, notes)
 
     status = str(result["status"])
-    response = success(json_client, sid, status, redirect_to)
+    response = success(json_client, sid, status, redirect_to, tr)
     return Outcome(
         response, str(result.get("outcome", status)), result.get("reason"), sid, tuple(notes)
     )
@@ -459,16 +477,16 @@ def _check_captcha(
     failed = InputError(
         422,
         "captcha_failed",
-        "The spam check did not pass. Please complete it again and resend.",
-        {"captcha": "did not pass; please complete it again"},
+        t("error.captcha_failed"),
+        {"captcha": t("field.captcha_failed")},
     )
     if not token:
         notes.append("CaptchaMissing")
         raise InputError(
             422,
             "captcha_failed",
-            "Please complete the spam check before sending.",
-            {"captcha": "is required"},
+            t("error.captcha_missing"),
+            {"captcha": t("field.required")},
         )
     if verifier is None:
         raise ConfigError("CAPTCHA_PROVIDER is set but no verifier is configured")
@@ -508,7 +526,8 @@ def accept(
 
     ``files`` (``core/uploads.py``) were kept in the bucket before the admission; they are
     attached or linked. With malware scanning on, the row is ``scanning`` and nothing is sent
-    here (202): the scan-result function queues it once every file is clean.
+    nor planned here (202): the scan-result function queues it once every file is clean, and
+    the retry function's send plans its deliveries.
 
     Once the email's fate is known, the form's other targets (webhook, Slack, Discord, the
     receipt) are queued — only here, so never for a honeypot, rate-limited or refused
@@ -521,17 +540,17 @@ def accept(
             raise NotAccepted(
                 503,
                 "store_unavailable",
-                "Your files could not be queued for their malware scan, so nothing was sent. "
-                "Please try again in a few minutes.",
+                t("error.scan_not_queued"),
                 "store_unavailable",
                 sid,
             )
-        # Held like a queued submission: its fate is settled by the scan, so its deliveries
-        # are planned now, as for a 202 ``queued``.
-        _plan(form, sid, stored, deps, notes)
+        # Nothing is planned yet: the send that releases it (every file clean, or the owner's
+        # redrive) plans its deliveries (``core/retry.resend``), so an infected or held
+        # submission never notifies a webhook nor sends a receipt.
         return {"id": sid, "status": records.SCANNING, "outcome": "scanning"}
     if files is not None:
         email = compose(submission, meta, settings, *files.for_email(deps.files))
+        files.release_bytes()  # in the message now (and in the bucket)
     else:
         email = compose(submission, meta, settings)
     now = meta.received_at
@@ -552,6 +571,13 @@ def accept(
     return {"id": sid, "status": records.SENT}
 
 
+def _discard(kept: SubmissionFiles | None, deps: Dependencies, notes: list[str]) -> None:
+    """Delete the copies kept for a post that was then turned away: best effort, one
+    ``DeleteObjects`` on the refusal path; left to the lifecycle rule when S3 is down."""
+    if kept is not None and not kept.discard(deps.files):
+        notes.append("FilesNotDiscarded")
+
+
 def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> SubmissionFiles:
     try:
         return files.keep(sid, deps.files)
@@ -559,8 +585,7 @@ def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> Submiss
         raise NotAccepted(
             503,
             "files_unavailable",
-            "The files could not be stored right now, so your message was not sent. "
-            "Please try again in a few minutes.",
+            t("error.files_unavailable"),
             "files_unavailable",
             sid,
         ) from None
@@ -569,7 +594,11 @@ def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> Submiss
 def _plan(form: Form | None, sid: str, stored: bool, deps: Dependencies, notes: list[str]) -> None:
     """Queue the form's deliveries. The consumer reads the submission from the table, so a
     submission that could not be stored has none (``DeliveriesNotKept`` says so)."""
-    if form is None or not planned(form, sid):
+    if form is None or not (form.notify or form.receipt is not None):
+        return  # nothing to deliver: the notify code is not even imported (cold start)
+    from toiawase.core.notify.delivery import plan_deliveries, planned
+
+    if not planned(form, sid):
         return
     if not stored:
         notes.append("DeliveriesNotKept")
@@ -612,16 +641,14 @@ def _after_send_failure(
         raise NotAccepted(
             503,
             "send_unavailable",
-            "The mail service is busy or unreachable, so your message was not sent. "
-            "Please try again in a few minutes.",
+            t("error.send_unavailable"),
             exc.code,
             sid,
         )
     raise NotAccepted(
         502,
         "send_failed",
-        "The site's mail service refused the message, so it was not sent. "
-        "Please contact the site owner another way.",
+        t("error.send_failed"),
         exc.code,
         sid,
     )

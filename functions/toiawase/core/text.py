@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from toiawase.core.i18n import t
+
 # C0 controls except TAB and LF, DEL, and the C1 block. CR is handled before this runs.
 _BODY_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WHITESPACE_RUN = re.compile(r"\s+")
@@ -30,7 +32,7 @@ def ensure_encodable(value: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidText("contains invalid Unicode (a lone surrogate)") from exc
+        raise InvalidText(t("text.lone_surrogate")) from exc
     return value
 
 

@@ -47,6 +47,7 @@ from toiawase.core.files import (
 )
 from toiawase.core.forms.model import Form
 from toiawase.core.http import HttpRequest
+from toiawase.core.i18n import Translator, t
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.ports import (
     AdmissionUnavailable,
@@ -120,16 +121,21 @@ def issue_uploads(
     settings: Settings,
     files_settings: UploadSettings,
     deps: Dependencies,
+    tr: Translator | None = None,
 ) -> Outcome:
-    """Answer presigned POSTs for the files a browser is about to send (JSON in and out)."""
+    """Answer presigned POSTs for the files a browser is about to send (JSON in and out);
+    ``tr`` renders the errors' words in the visitor's language."""
+    labels = {f.name: f.label for f in form.fields if f.label}
 
     def refuse(exc: InputError, headers: Mapping[str, str] | None = None) -> Outcome:
-        response = answers.error_json(exc.status, exc.code, exc.message, exc.fields, headers)
+        response = answers.error_json(
+            exc.status, exc.code, exc.message, exc.fields, headers, tr, labels
+        )
         return Outcome(response, "rejected", exc.code)
 
     rules = file_rules(form)
     if not rules or deps.files is None or deps.uploads is None:
-        message = "This form does not take direct uploads."
+        message = t("error.uploads_off")
         return refuse(InputError(404, "uploads_off", message))
     try:
         check_origin(request, settings)
@@ -137,7 +143,7 @@ def issue_uploads(
         return refuse(exc)
     wait = _rate_limited(request, settings, form.id, deps)
     if wait:
-        message = f"Too many uploads. Please try again in {wait} seconds."
+        message = t("error.uploads_rate_limited", seconds=wait)
         return refuse(InputError(429, "rate_limited", message), {"Retry-After": str(wait)})
     try:
         wanted = _read_request(request.body)
@@ -158,9 +164,9 @@ def issue_uploads(
         # A form post may name the upload until a little after the last POST may start.
         deps.uploads.issue(IssuedUpload(upload_id, form.id, tuple(issued), now + expiry + 3600))
     except FilesUnavailable:
-        message = "File uploads are not available right now. Please try again later."
+        message = t("error.uploads_unavailable")
         response = answers.error_json(
-            503, "files_unavailable", message, None, {"Retry-After": "30"}
+            503, "files_unavailable", message, None, {"Retry-After": "30"}, tr
         )
         return Outcome(response, "send_failed", "files_unavailable")
     payload = {"ok": True, "upload": upload_id, "expires_in": expiry, "files": answer}
@@ -186,27 +192,27 @@ def _rate_limited(
     return 0
 
 
-def _read_request(body: bytes) -> list[tuple[str, str, int, str]]:
+def _read_request(body: bytes | bytearray) -> list[tuple[str, str, int, str]]:
     """``(field, name, size, type)`` per file, from ``{"files": [...]}``."""
     if len(body) > MAX_REQUEST_BYTES:
-        raise InputError(413, "too_large", "The upload request is too large.")
+        raise InputError(413, "too_large", t("error.upload_request_too_large"))
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise malformed('Send JSON like {"files": [{"field", "name", "size"}]}.') from exc
+        raise malformed(t("error.upload_request_json")) from exc
     items = data.get("files") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items or len(items) > 20:
-        raise malformed('Send one to 20 files as {"files": [...]}.')
+        raise malformed(t("error.upload_request_count"))
     wanted = []
     for item in items:
         if not isinstance(item, dict):
-            raise malformed("Each file is an object with field, name and size.")
+            raise malformed(t("error.upload_request_object"))
         field, name, size = item.get("field"), item.get("name"), item.get("size")
         declared = str(item.get("type") or "").strip().lower()
         if not isinstance(field, str) or not isinstance(name, str):
-            raise malformed("Each file needs a field and a name (text).")
+            raise malformed(t("error.upload_request_name"))
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise malformed("Each file needs its size in bytes.")
+            raise malformed(t("error.upload_request_size"))
         wanted.append((field, name, size, declared if _MIME.fullmatch(declared) else ""))
     return wanted
 
@@ -223,22 +229,22 @@ def _check_wanted(
     for field, name, size, declared in wanted:
         rule = rules.get(field)
         if rule is None:
-            errors[field] = "is not a file field of this form"
+            errors[field] = t("file.not_a_file_field")
             continue
         counts[field] = counts.get(field, 0) + 1
         shown = safe_filename(name)
         if counts[field] > rule.max_files:
-            errors[field] = f"takes at most {rule.max_files} file(s)"
+            errors[field] = t("file.too_many", max=rule.max_files)
         elif size == 0:
-            errors[field] = f"{shown} is empty"
+            errors[field] = t("file.named_problem", name=shown, problem=t("file.empty"))
         elif size > rule.max_size:
-            errors[field] = f"takes files of at most {human_size(rule.max_size)} each"
+            errors[field] = t("file.too_big", max=human_size(rule.max_size))
         elif extension(shown) in ACTIVE_EXTENSIONS or (
             declared and rule.accept and not matches_accept(declared, rule.accept)
         ):
-            errors[field] = f"{shown} is of a type this form does not accept"
+            errors[field] = t("file.named_problem", name=shown, problem=t("file.type_refused"))
     if not errors and sum(item[2] for item in wanted) > total:
-        errors[wanted[0][0]] = f"the files together are over {human_size(total)}"
+        errors[wanted[0][0]] = t("file.total_too_big", max=human_size(total))
     if errors:
         raise invalid_fields(errors)
 
@@ -267,14 +273,13 @@ def collect_files(
     incoming = list(posted)
     if upload_id:
         if deps.files is None or deps.uploads is None or not _UPLOAD_ID.fullmatch(upload_id):
-            raise invalid_fields({first: "the uploaded files are unknown; please choose again"})
+            raise invalid_fields({first: t("file.upload_unknown")})
         try:
             issued = deps.uploads.claim(upload_id, form.id, now, owner)
         except FilesUnavailable as exc:
             raise _files_unavailable() from exc
         if issued is None:
-            message = "the uploaded files were already used or have expired; please choose again"
-            raise invalid_fields({first: message})
+            raise invalid_fields({first: t("file.upload_used")})
         heads: dict[str, bytes] = {}
         for item in issued.files:
             try:
@@ -282,7 +287,7 @@ def collect_files(
             except FilesUnavailable as exc:
                 raise _files_unavailable() from exc
             if found is None:
-                raise invalid_fields({item.field: f"{item.filename} did not finish uploading"})
+                raise invalid_fields({item.field: t("file.upload_unfinished", name=item.filename)})
             heads[item.key], size = found
             incoming.append(IncomingFile(item.field, item.filename, size, key=item.key))
     else:
@@ -300,9 +305,7 @@ def collect_files(
 
 
 def _files_unavailable() -> InputError:
-    return InputError(
-        503, "files_unavailable", "The files could not be read right now. Please try again."
-    )
+    return InputError(503, "files_unavailable", t("error.files_unreadable"))
 
 
 def keep_files(
@@ -315,14 +318,33 @@ def keep_files(
     kept: list[AcceptedFile] = []
     for n, item in enumerate(accepted):
         key = f"submissions/{form_id}/{submission_id}/{n}"
-        if item.data is not None:
-            store.put(key, item.data, item.content_type)
-        elif item.key is not None:
-            store.copy(item.key, key)
+        try:
+            if item.data is not None:
+                store.put(key, item.data, item.content_type)
+            elif item.key is not None:
+                store.copy(item.key, key)
+        except FilesUnavailable:
+            # Those already kept would name a submission that never existed.
+            discard_files([f.key for f in kept if f.key], store)
+            raise
         kept.append(
             AcceptedFile(item.field, item.filename, item.content_type, item.size, item.data, key)
         )
     return kept
+
+
+def discard_files(keys: Sequence[str], store: FileStore | None) -> bool:
+    """Best effort: delete copies kept for a post that was then turned away (rate limit, a
+    repeat, a refused captcha, not accepted), so nothing waits for the lifecycle rule. One
+    ``DeleteObjects``, on the refusal path only. False when the bucket could not be reached
+    (the lifecycle rule still deletes them after RetentionDays)."""
+    if not keys or store is None:
+        return True
+    try:
+        store.delete(keys)
+    except FilesUnavailable:
+        return False
+    return True
 
 
 def delivered_files(
@@ -378,13 +400,22 @@ def decode_files(items: Sequence[Mapping[str, object]]) -> list[AcceptedFile]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SubmissionFiles:
-    """A submission's checked files on their way into the email (``submit.accept``)."""
+    """A submission's checked files on their way into the email (``submit.accept``).
+
+    Not frozen on purpose: ``release_bytes`` lets go of posted files' bytes for every holder at
+    once, as soon as the composed message carries them.
+    """
 
     form_id: str
     files: tuple[AcceptedFile, ...]
     settings: UploadSettings
+
+    def release_bytes(self) -> None:
+        """Drop the files' bytes (kept in the bucket, and in the composed message by now), so
+        the SES call does not run with a second copy of every file alive (issue 12)."""
+        self.files = tuple(replace(f, data=None) if f.data is not None else f for f in self.files)
 
     def keep(self, submission_id: str, store: FileStore | None) -> SubmissionFiles:
         """The files kept in the bucket under the submission (raises ``FilesUnavailable``)."""
@@ -392,6 +423,11 @@ class SubmissionFiles:
             raise FilesUnavailable("no file bucket is configured")
         kept = keep_files(self.files, self.form_id, submission_id, store)
         return SubmissionFiles(self.form_id, tuple(kept), self.settings)
+
+    def discard(self, store: FileStore | None) -> bool:
+        """Delete the kept copies (``discard_files``); for a post that was turned away."""
+        keys = [f.key for f in self.files if f.key and f.key.startswith("submissions/")]
+        return discard_files(keys, store)
 
     def stored(self) -> list[dict[str, object]]:
         return encode_files(self.files)

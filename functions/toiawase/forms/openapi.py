@@ -1,10 +1,13 @@
 """``toiawase openapi``: an OpenAPI 3.1 document generated from the forms file.
 
-One operation per form (``POST /f/{id}``), ``POST /submit`` for the default form, and
-``GET /submissions/{id}``. Request bodies are the form's fields as a schema in the three
-encodings the endpoint reads; responses are every answer the endpoint can give, with the JSON
-bodies of the brief's contract. Generated from the same ``Form`` values the Lambda builds, so the
-document and the function cannot disagree on a form's fields.
+One operation per form (``POST /f/{id}``), ``POST /submit`` for the default form,
+``POST /f/{id}/uploads`` for each form with file fields (issue 12), and ``GET /submissions/{id}``.
+Request bodies are the form's fields as a schema in the three encodings the endpoint reads (a
+file field: ``multipart/form-data`` only, ``format: binary``, its accept list and size limits as
+description and ``x-accept``/``x-max-size``/``x-max-files``; the JavaScript path names its
+uploaded objects with the ``_upload`` control field); responses are every answer the endpoint
+can give, with the JSON bodies of the brief's contract. Generated from the same ``Form`` values
+the Lambda builds, so the document and the function cannot disagree on a form's fields.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from toiawase.core.config import CAPTCHA_TOKEN_FIELDS
+from toiawase.core.files import DEFAULT_MAX_SIZE, DEFAULT_MAX_TOTAL, human_size
 from toiawase.core.forms.model import FieldSpec, Form, FormsConfig
+from toiawase.core.uploads import MAX_REQUEST_BYTES, UPLOAD_FIELD
 
 JSON = "application/json"
 HTML = "text/html"
@@ -34,14 +39,7 @@ def _field_schema(spec: FieldSpec, encoding: str) -> dict[str, Any] | None:
         text["minLength"] = max(spec.min_length or 0, 1)
     kind = spec.type
     if kind == "file":
-        if encoding != "multipart":
-            return None
-        item = {"type": "string", "contentMediaType": "application/octet-stream"}
-        return (
-            {"type": "array", "items": item, "maxItems": spec.max_files}
-            if spec.max_files > 1
-            else item
-        )
+        return _file_schema(spec) if encoding == "multipart" else None
     if kind == "email":
         schema: dict[str, Any] = {**text, "format": "email"}
     elif kind == "url":
@@ -68,6 +66,50 @@ def _field_schema(spec: FieldSpec, encoding: str) -> dict[str, Any] | None:
     return schema
 
 
+def _file_rules(spec: FieldSpec) -> str:
+    """A file field's rules in words (what the endpoint checks; the content decides the type)."""
+    size = human_size(spec.max_size or DEFAULT_MAX_SIZE)
+    accepted = ", ".join(spec.accept) if spec.accept else "any type except executables and scripts"
+    count = f"up to {spec.max_files} files" if spec.max_files > 1 else "one file"
+    return f"{count}, at most {size} each; accepted: {accepted} (judged by the content)"
+
+
+def _file_schema(spec: FieldSpec) -> dict[str, Any]:
+    """A file part (JavaScript off): binary, with the field's rules as description and ``x-``
+    extensions. With JavaScript on the bytes go to S3 instead (``POST /f/{form}/uploads``)."""
+    item: dict[str, Any] = {
+        "type": "string",
+        "format": "binary",
+        "contentMediaType": "application/octet-stream",
+        "description": _file_rules(spec),
+        "x-accept": list(spec.accept),
+        "x-max-size": spec.max_size or DEFAULT_MAX_SIZE,
+    }
+    schema: dict[str, Any] = (
+        {"type": "array", "items": item, "maxItems": spec.max_files}
+        if spec.max_files > 1
+        else dict(item)
+    )
+    schema["x-max-files"] = spec.max_files
+    schema["title"] = spec.shown_label
+    return schema
+
+
+def _file_fields(form: Form) -> list[FieldSpec]:
+    return [spec for spec in form.fields if spec.type == "file"]
+
+
+UPLOAD_REFERENCE = {
+    "type": "string",
+    "pattern": "^[0-9a-f]{32}$",
+    "description": (
+        "JavaScript path: the `upload` id answered by POST /f/{form}/uploads, once every file "
+        "was POSTed to S3. The objects issued under it are this post's files (claimed once; "
+        "measured and judged again here)."
+    ),
+}
+
+
 def _body_schema(form: Form, encoding: str) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     required: list[str] = []
@@ -86,6 +128,8 @@ def _body_schema(form: Form, encoding: str) -> dict[str, Any]:
         controls[form.defences.honeypot_field] = "The honeypot: leave empty (filled = spam)."
     for name, description in controls.items():
         properties.setdefault(name, {"type": "string", "description": description})
+    if _file_fields(form):
+        properties.setdefault(UPLOAD_FIELD, dict(UPLOAD_REFERENCE))
     for name in sorted(set(CAPTCHA_TOKEN_FIELDS.values())):
         properties.setdefault(name, {"type": "string", "description": "A CAPTCHA widget's token."})
     schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -137,7 +181,10 @@ def _submit_responses() -> dict[str, Any]:
             "content": {JSON: {"schema": {"$ref": "#/components/schemas/Sent"}}},
         },
         "202": {
-            "description": "Received and held for a retry; its status is at /submissions/{id}.",
+            "description": (
+                "Received and held for a retry (queued), or kept until its files are scanned "
+                "for malware (scanning); its status is at /submissions/{id}."
+            ),
             "content": {JSON: {"schema": {"$ref": "#/components/schemas/Queued"}}},
         },
         "303": {
@@ -163,6 +210,78 @@ def _submit_responses() -> dict[str, Any]:
         "5XX": _error(
             "Our bug or an upstream outage (misconfigured, send_failed, captcha_unavailable…).",
         ),
+    }
+
+
+def _uploads_operation(form: Form) -> dict[str, Any]:
+    """``POST /f/{form}/uploads``: presigned S3 POSTs for the files a browser is about to send."""
+    files = _file_fields(form)
+    total = human_size(form.max_total_size or DEFAULT_MAX_TOTAL)
+    wanted = {
+        "type": "object",
+        "required": ["field", "name", "size"],
+        "properties": {
+            "field": {
+                "enum": [spec.name for spec in files],
+                "description": "; ".join(f"{s.name}: {_file_rules(s)}" for s in files),
+            },
+            "name": {"type": "string", "description": "The file's name (made safe here)."},
+            "size": {"type": "integer", "minimum": 0, "description": "Its size in bytes."},
+            "type": {
+                "type": "string",
+                "description": "Its declared media type (the POST policy requires it).",
+            },
+        },
+    }
+    return {
+        "operationId": f"uploads_{form.id}",
+        "summary": f"Presigned uploads for {form.title}",
+        "description": (
+            "JavaScript path for file fields: each file is then POSTed straight to S3 with its "
+            f"url and fields, and the form post names the upload id in `{UPLOAD_FIELD}`. "
+            f"The files of one post together: at most {total}."
+        ),
+        "tags": ["forms"],
+        "requestBody": {
+            "required": True,
+            "content": {
+                JSON: {
+                    "schema": {
+                        "type": "object",
+                        "required": ["files"],
+                        "properties": {
+                            "files": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": 20,
+                                "items": wanted,
+                            }
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "One presigned POST per file, in the order asked.",
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Uploads"}}},
+            },
+            "400": _error("The body is not the JSON described (malformed_body)."),
+            "403": _error(
+                "Posted from a site that is not allowed (origin_not_allowed, origin_required)."
+            ),
+            "404": _error(
+                "No such form, or it takes no direct uploads (unknown_form, uploads_off)."
+            ),
+            "413": _error(f"The request is over {MAX_REQUEST_BYTES // 1024} KB (too_large)."),
+            "422": _error(
+                "A file cannot be sent: unknown field, too many, too large, empty, a refused "
+                "type (invalid_fields; fields maps each field's name to what is wrong)."
+            ),
+            "429": _error("Too many requests (rate_limited).", RETRY_AFTER),
+            "431": _error("A request header is too large to be read (header_too_large)."),
+            "5XX": _error("The bucket cannot be reached (files_unavailable).", RETRY_AFTER),
+        },
     }
 
 
@@ -193,7 +312,40 @@ COMPONENTS: dict[str, Any] = {
             "properties": {
                 "ok": {"const": True},
                 "id": {"type": "string"},
-                "status": {"const": "queued"},
+                "status": {"enum": ["queued", "scanning"]},
+            },
+        },
+        "Uploads": {
+            "type": "object",
+            "required": ["ok", "upload", "expires_in", "files"],
+            "properties": {
+                "ok": {"const": True},
+                "upload": {
+                    "type": "string",
+                    "pattern": "^[0-9a-f]{32}$",
+                    "description": f"Name it in the form post's `{UPLOAD_FIELD}` field.",
+                },
+                "expires_in": {"type": "integer", "description": "Seconds the POSTs stay valid."},
+                "files": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "key", "url", "fields"],
+                        "properties": {
+                            "field": {"type": "string"},
+                            "key": {
+                                "type": "string",
+                                "description": "The object's key, chosen by the endpoint.",
+                            },
+                            "url": {"type": "string", "description": "Where to POST the file."},
+                            "fields": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                                "description": "Form fields to send before the file's bytes.",
+                            },
+                        },
+                    },
+                },
             },
         },
         "Error": {
@@ -235,6 +387,8 @@ def openapi_document(
             # The id as it is: "a-b" and "a_b" are two forms, and "default" may be one.
             "post": _operation(form, f"submit_form_{form.id}", f"Submit {form.title}")
         }
+        if _file_fields(form):
+            paths[f"/f/{form.id}/uploads"] = {"post": _uploads_operation(form)}
     default = config.get(config.default_form) if config.default_form else None
     if default is not None:
         paths["/submit"] = {

@@ -29,9 +29,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import retry
+from toiawase.core.forms.model import Form
 from toiawase.core.forms.resolve import settings_for_form
 from toiawase.core.uploads import load_upload_settings
-from toiawase.handlers import wiring
+from toiawase.handlers import notify_wiring, wiring
 from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
@@ -69,6 +70,8 @@ def record_handler(record: SQSRecord) -> None:
             tombstones=wiring.tombstones(os.environ),
             files=wiring.files(os.environ),
             files_settings=load_upload_settings(os.environ),
+            form_for=_form_for,
+            deliveries=wiring.deliveries(os.environ),
         )
     except retry.RetryLater as exc:
         receives = int(record.attributes.approximate_receive_count or 1)
@@ -77,6 +80,8 @@ def record_handler(record: SQSRecord) -> None:
         logger.warning("retry deferred", extra={**fields, "reason": exc.code, "receives": receives})
         raise
     fields.update(result=result.result, reason=result.reason)
+    for note in result.notes:
+        metrics.add_metric(name=note, unit=MetricUnit.Count, value=1)
     if result.result == "sent":
         metrics.add_metric(name="RetrySent", unit=MetricUnit.Count, value=1)
         logger.info("queued submission sent", extra=fields)
@@ -91,6 +96,11 @@ def record_handler(record: SQSRecord) -> None:
         )
     else:
         logger.info("queued submission skipped", extra=fields)
+
+
+def _form_for(form_id: str) -> Form | None:
+    """The form whose deliveries a released submission plans (notify targets, receipt)."""
+    return notify_wiring.form_for(os.environ, settings_for_form(os.environ, form_id), form_id)
 
 
 def _delay(receipt_handle: str, seconds: int) -> None:

@@ -23,6 +23,8 @@ from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import answers
 from toiawase.core.errors import InputError
+from toiawase.core.http import HEADER_LIMITS
+from toiawase.core.i18n import Translator, choose_language, t, translator
 from toiawase.core.service import Outcome, handle
 from toiawase.handlers import snapstart, wiring
 from toiawase.handlers.http_event import request_from_event, result_from_response
@@ -30,6 +32,10 @@ from toiawase.handlers.tracing import capture_lambda_handler
 
 SERVICE = "toiawase"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "toiawase")
+
+# The request's AWS calls end this long before Lambda's timeout (adapters.aws.request_deadline),
+# leaving time to answer, log and flush the metrics.
+ANSWER_MARGIN_SECONDS = 2.0
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
@@ -39,7 +45,7 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 ses_client = aws.client("sesv2")
 sender = SesSender(ses_client)
 # With SnapStart on, build the configured adapters before the snapshot (see handlers.snapstart).
-snapstart.register(lambda: wiring.dependencies(os.environ, sender))
+snapstart.register(lambda: wiring.prime(os.environ, sender))
 
 
 def _record(outcome: Outcome) -> None:
@@ -119,6 +125,23 @@ def _count_with_reason(name: str, reason: str | None) -> None:
         metric.add_dimension(name="reason", value=reason or "unknown")
 
 
+def _translator(event: dict[str, Any]) -> Translator:
+    """For the answers given before the core has the request: the visitor's Accept-Language
+    (capped like every header the endpoint reads), else English."""
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    value = headers.get("accept-language")
+    readable = isinstance(value, str) and len(value) <= HEADER_LIMITS["accept-language"]
+    return translator(choose_language(value if readable else None))
+
+
+def _time_for_calls(context: LambdaContext) -> float | None:
+    """Seconds the request's AWS calls may take: what Lambda leaves, minus the answer's margin."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return max(float(remaining()) / 1000 - ANSWER_MARGIN_SECONDS, 0.0)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True, raise_on_empty_metrics=False)
 @capture_lambda_handler(SERVICE)
@@ -128,12 +151,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         request = request_from_event(event)
     except InputError as exc:
+        tr = _translator(event)
         outcome = Outcome(
-            answers.error_json(exc.status, exc.code, exc.message), "rejected", exc.code
+            answers.error_json(exc.status, exc.code, exc.message, tr=tr), "rejected", exc.code
         )
     else:
         try:
-            outcome = handle(request, os.environ, deps)
+            with aws.request_deadline(_time_for_calls(context)):
+                outcome = handle(request, os.environ, deps)
         except Exception as exc:
             # Type and place only: an exception's message can quote submitted text.
             frame = traceback.extract_tb(exc.__traceback__)[-1]
@@ -142,10 +167,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 extra={"error_type": type(exc).__name__, "at": f"{frame.filename}:{frame.lineno}"},
             )
             response = answers.error_json(
-                500,
-                "internal_error",
-                "Something went wrong on our side and your message was not sent. "
-                "Please try again later.",
+                500, "internal_error", t("error.internal"), tr=_translator(event)
             )
             outcome = Outcome(response, "internal_error", "internal_error")
     _record(outcome)

@@ -23,6 +23,7 @@ from toiawase.core.ports import (
     CaptchaVerifier,
     FileStore,
     RetryQueue,
+    ScanWatch,
     Sender,
     SubmissionStore,
     Tombstones,
@@ -64,14 +65,14 @@ def _store(table: str, retention_days: int) -> SubmissionStore:
 def _queue(url: str) -> RetryQueue:
     from toiawase.adapters.sqs_queue import SqsQueue
 
-    return SqsQueue(aws.client("sqs"), url)
+    return SqsQueue(aws.lazy_client("sqs"), url)  # only a failed send uses it
 
 
 @cache
 def _deliveries(url: str) -> DeliveryQueue:
     from toiawase.adapters.delivery_store import SqsDeliveryQueue
 
-    return SqsDeliveryQueue(aws.client("sqs"), url)
+    return SqsDeliveryQueue(aws.lazy_client("sqs"), url)  # only forms with notify targets
 
 
 @cache
@@ -143,13 +144,24 @@ def tombstones(env: Mapping[str, str]) -> Tombstones | None:
     return cast("Tombstones", found) if found is not None else None
 
 
+def scan_watch(env: Mapping[str, str]) -> ScanWatch:
+    """The submissions waiting for their malware scan (the submissions table's sparse index)."""
+    found = store(env)
+    if found is None:
+        raise RuntimeError("SUBMISSIONS_TABLE must be set for the scan timeout")
+    return cast("ScanWatch", found)
+
+
 def reply_hasher(env: Mapping[str, str]) -> ReplyHasher | None:
     """The keyed hash of reply-to addresses (core/privacy.py), or None when no key is set.
 
-    ``REPLY_HASH_KEY`` is, in AWS, the ARN of the secret the template generates, read through
-    Powertools Parameters on the first accepted submission of a container and then kept (one
-    Secrets Manager call per container, none on a request that stores nothing); in ``make dev``
-    and the tests it is the key itself.
+    ``REPLY_HASH_KEY`` is, in AWS, the ARN of the secret the template generates, read on the
+    first stored submission of a container and then kept: one ``GetSecretValue`` per container,
+    before that submission's admission (so its first request makes four sequential calls;
+    tests/integration/test_aws_calls.py pins it), none on a request that stores nothing. Not at
+    INIT: a container serving only status reads or preflights would pay for it, and a Secrets
+    Manager outage would fail INIT, hence every request, rather than first submissions. In
+    ``make dev`` and the tests it is the key itself.
     """
     value = env.get(REPLY_HASH_KEY, "").strip()
     return _hasher(value) if value else None
@@ -163,9 +175,12 @@ def _hasher(value: str) -> ReplyHasher:
 def secret_or_literal(value: str) -> str:
     """A Secrets Manager ARN's secret string, or ``value`` itself when it is not an ARN."""
     if value.startswith("arn:") and ":secretsmanager:" in value:
-        from aws_lambda_powertools.utilities.parameters import get_secret
-
-        return str(get_secret(value, max_age=24 * 3600))
+        # The shared botocore session and the request path's configuration and deadline
+        # (adapters/aws.py), not Powertools Parameters: that imports boto3 (~100 ms at the
+        # first stored submission, measured by make bench) and uses botocore's default 60 s
+        # timeouts. Cached by the caller (``_hasher``) for the container's life.
+        answer = aws.client("secretsmanager").get_secret_value(SecretId=value)
+        return str(answer["SecretString"])
     return value
 
 
@@ -174,10 +189,27 @@ def queue(env: Mapping[str, str]) -> RetryQueue | None:
     return _queue(url) if url else None
 
 
+class _LazyDeliveries:
+    """The delivery queue's adapter, imported and built at first use: its module brings the
+    notify code (~10-20 ms of a cold start, measured), which only forms with notify targets or
+    a receipt use; ``core.submit`` does not touch the queue otherwise."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the DeliveryQueue method asked for
+        return getattr(_deliveries(self._url), name)
+
+
+@cache
+def _lazy_deliveries(url: str) -> DeliveryQueue:
+    return cast("DeliveryQueue", _LazyDeliveries(url))
+
+
 def deliveries(env: Mapping[str, str]) -> DeliveryQueue | None:
     """The notify targets' queue (``DELIVERY_QUEUE_URL``); None when not configured."""
     url = env.get(DELIVERY_QUEUE_URL, "").strip()
-    return _deliveries(url) if url else None
+    return _lazy_deliveries(url) if url else None
 
 
 def alerts(env: Mapping[str, str]) -> Alerts | None:
@@ -233,6 +265,19 @@ def uploads(env: Mapping[str, str]) -> UploadLedger | None:
     """The upload ledger: items of the submissions table, when there is a bucket too."""
     table = env.get(SUBMISSIONS_TABLE, "").strip()
     return _uploads(table) if table and env.get(FILES_BUCKET, "").strip() else None
+
+
+def prime(env: Mapping[str, str], sender: Sender) -> Dependencies:
+    """Everything a request could need, built before a SnapStart snapshot: the adapters and
+    every client they may create lazily (so their service models are in the snapshot)."""
+    deps = dependencies(env, sender)
+    if env.get(RETRY_QUEUE_URL, "").strip() or env.get(DELIVERY_QUEUE_URL, "").strip():
+        aws.client("sqs")
+    if env.get(DELIVERY_QUEUE_URL, "").strip():
+        _deliveries(env[DELIVERY_QUEUE_URL].strip())
+    if env.get(REPLY_HASH_KEY, "").strip().startswith("arn:"):
+        aws.client("secretsmanager")  # its model only: the secret is read after a restore
+    return deps
 
 
 def dependencies(env: Mapping[str, str], sender: Sender) -> Dependencies:

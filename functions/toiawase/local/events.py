@@ -104,4 +104,6 @@ class LocalContext:
         self.aws_request_id = request_id or secrets.token_hex(8)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        # As a fresh invocation of the submit function (template.yaml: Timeout 20): the
+        # handler's deadline for AWS calls is derived from it (adapters/aws.py).
+        return 20_000

@@ -19,7 +19,7 @@ SUBMISSIONS_KEY = "id"
 IDEMPOTENCY_KEY = "id"
 RATE_LIMIT_KEY = "id"
 # The submissions table's indexes (export, list, forget: docs/data.md), as in template.yaml.
-SUBMISSIONS_INDEX_ATTRIBUTES = ("reply_hash", "form", "month", "created_at")
+SUBMISSIONS_INDEX_ATTRIBUTES = ("reply_hash", "form", "month", "created_at", "scan_wait")
 SUBMISSIONS_INDEXES: tuple[dict[str, Any], ...] = (
     {
         "IndexName": "by-reply-hash",
@@ -41,6 +41,16 @@ SUBMISSIONS_INDEXES: tuple[dict[str, Any], ...] = (
             {"AttributeName": "created_at", "KeyType": "RANGE"},
         ],
         "Projection": {"ProjectionType": "ALL"},
+    },
+    # Only with MalwareScanning=guardduty in template.yaml; always here (the scan-timeout
+    # sweep's tests run against it).
+    {
+        "IndexName": "by-scan-wait",
+        "KeySchema": [
+            {"AttributeName": "scan_wait", "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
     },
 )
 # The fixed key of the address hashes in local runs (in AWS: the stack's generated secret).

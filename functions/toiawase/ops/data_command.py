@@ -87,6 +87,14 @@ def _data(args: argparse.Namespace) -> tuple[DynamoSubmissionData, dict[str, str
     return DynamoSubmissionData(dynamodb, table, idempotency), outputs
 
 
+def open_submissions(
+    *, stack: str | None, table: str | None = None, endpoint_url: str | None = None
+) -> tuple[DynamoSubmissionData, dict[str, str]]:
+    """The submissions table as ``toiawase submissions show`` finds it (the stack's outputs, or
+    ``table``), and the stack's outputs; the end-to-end checks of a deployed stack use it too."""
+    return _data(argparse.Namespace(stack=stack, table=table, endpoint_url=endpoint_url))
+
+
 def _forms(path: Path | None) -> FormsConfig | None:
     if path is None:
         return None

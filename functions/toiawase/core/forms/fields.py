@@ -28,6 +28,7 @@ from toiawase.core.errors import invalid_fields
 from toiawase.core.forms.load import DEFAULT_MAX_LENGTH
 from toiawase.core.forms.model import MULTI_VALUE_TYPES, FieldSpec, Form
 from toiawase.core.forms.patterns import compiled
+from toiawase.core.i18n import t
 from toiawase.core.parse import Pairs
 from toiawase.core.text import clean_body_text
 
@@ -85,39 +86,39 @@ def _group(pairs: Pairs) -> dict[str, list[str]]:
 def _single(values: list[str]) -> str:
     distinct = {v.strip() for v in values}
     if len(distinct) > 1:
-        raise _Invalid("was sent more than once with different values; send one value")
+        raise _Invalid(t("field.sent_twice_send_one"))
     return values[0] if values else ""
 
 
 def _length(value: str, spec: FieldSpec) -> None:
     limit = spec.max_length if spec.max_length is not None else DEFAULT_MAX_LENGTH.get(spec.type)
     if limit is not None and len(value) > limit:
-        raise _Invalid(f"is longer than {limit:,} characters")
+        raise _Invalid(t("field.too_long", max=limit))
     if spec.min_length and len(value) < spec.min_length:
-        raise _Invalid(f"is shorter than {spec.min_length:,} characters")
+        raise _Invalid(t("field.too_short", min=spec.min_length))
 
 
 def _pattern(value: str, spec: FieldSpec) -> None:
     # The pattern passed the structural ReDoS check when the file was checked and loaded
     # (patterns.pattern_problem); _length has already capped the value, so the match is bounded.
     if spec.pattern is not None and not compiled(spec.pattern).fullmatch(value):
-        raise _Invalid("is not in the expected format")
+        raise _Invalid(t("field.pattern"))
 
 
 def _number(value: str, spec: FieldSpec) -> str:
     text = unicodedata.normalize("NFKC", value).strip()
     if len(text) > _NUMBER_MAX_CHARS or not _NUMBER.fullmatch(text):
-        raise _Invalid("must be a number, like 42 or 3.5")
+        raise _Invalid(t("field.number"))
     try:
         number = Decimal(text)
     except InvalidOperation as exc:  # not reached for what _NUMBER accepts
-        raise _Invalid("must be a number, like 42 or 3.5") from exc
+        raise _Invalid(t("field.number")) from exc
     if spec.integer and number != number.to_integral_value():
-        raise _Invalid("must be a whole number")
+        raise _Invalid(t("field.integer"))
     if spec.min is not None and number < Decimal(repr(spec.min)):
-        raise _Invalid(f"must be at least {_shown_number(spec.min)}")
+        raise _Invalid(t("field.min", min=_shown_number(spec.min)))
     if spec.max is not None and number > Decimal(repr(spec.max)):
-        raise _Invalid(f"must be at most {_shown_number(spec.max)}")
+        raise _Invalid(t("field.max", max=_shown_number(spec.max)))
     return text
 
 
@@ -128,31 +129,31 @@ def _shown_number(value: float) -> str:
 def _date(value: str) -> str:
     text = unicodedata.normalize("NFKC", value).strip()
     if not _DATE.fullmatch(text):
-        raise _Invalid("must be a date written YYYY-MM-DD, like 2026-04-01")
+        raise _Invalid(t("field.date_format"))
     try:
         date.fromisoformat(text)
     except ValueError as exc:
-        raise _Invalid("is not a real date") from exc
+        raise _Invalid(t("field.date_real")) from exc
     return text
 
 
 def _url(value: str) -> str:
     if any(ch.isspace() for ch in value) or not value.isprintable():
-        raise _Invalid("must be a web address without spaces")
+        raise _Invalid(t("field.url_spaces"))
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018  (raises ValueError for a bad port)
     except ValueError as exc:
-        raise _Invalid("is not a web address") from exc
+        raise _Invalid(t("field.url")) from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise _Invalid("must be a web address starting with https:// or http://")
+        raise _Invalid(t("field.url_scheme"))
     return value
 
 
 def _tel(value: str) -> str:
     text = unicodedata.normalize("NFKC", value).strip()
     if not _TEL.fullmatch(text):
-        raise _Invalid("must be a phone number (digits, spaces, + - ( ))")
+        raise _Invalid(t("field.tel"))
     return text
 
 
@@ -163,16 +164,16 @@ def _scalar(spec: FieldSpec, raw: str) -> tuple[str, ...]:
         if value:
             return ("yes",)
         if spec.required:
-            raise _Invalid("must be ticked")
+            raise _Invalid(t("field.checkbox_required"))
         return ()
     if not value:
         if spec.required:
-            raise _Invalid("is required")
+            raise _Invalid(t("field.required"))
         return ()
     _length(value, spec)
     if spec.type in ("select", "radio"):
         if value not in spec.options:
-            raise _Invalid("is not one of the choices")
+            raise _Invalid(t("field.not_a_choice"))
         return (value,)
     if spec.type == "number":
         return (_number(value, spec),)
@@ -186,7 +187,7 @@ def _scalar(spec: FieldSpec, raw: str) -> tuple[str, ...]:
         try:
             value = parse_submitter_address(value).normalized
         except AddressError as exc:
-            raise _Invalid(str(exc)) from exc
+            raise _Invalid(exc.text) from exc
     _pattern(value, spec)
     return (value,)
 
@@ -196,11 +197,11 @@ def _checkboxes(spec: FieldSpec, raws: list[str]) -> tuple[str, ...]:
     chosen = [value for value in chosen if value]
     for value in chosen:
         if value not in spec.options:
-            raise _Invalid("includes a value that is not one of the choices")
+            raise _Invalid(t("field.includes_not_a_choice"))
     if len(set(chosen)) != len(chosen):
-        raise _Invalid("has the same choice more than once")
+        raise _Invalid(t("field.same_choice_twice"))
     if spec.required and not chosen:
-        raise _Invalid("needs at least one choice")
+        raise _Invalid(t("field.choose_one"))
     # In the order the form declares them, whatever order the client sent.
     return tuple(option for option in spec.options if option in chosen)
 
@@ -210,9 +211,7 @@ def _field(spec: FieldSpec, raws: list[str]) -> tuple[str, ...]:
         # Content, size and count are issue 12's (the upload path). A text value here means
         # the form was not sent as multipart/form-data, so the file itself never arrived.
         if any(raw.strip() for raw in raws):
-            raise _Invalid(
-                "must be sent as a file upload (the form needs enctype=multipart/form-data)"
-            )
+            raise _Invalid(t("field.file_as_text"))
         return ()
     if spec.type in MULTI_VALUE_TYPES:
         return _checkboxes(spec, raws)
@@ -234,7 +233,7 @@ def validate_form(form: Form, pairs: Pairs, limits: Limits) -> ValidatedForm:
         try:
             cleaned = _field(spec, grouped.get(spec.name, []))
         except _Invalid as exc:
-            errors[spec.name] = str(exc)
+            errors[spec.name] = exc.args[0]
             continue
         total += sum(len(v) for v in cleaned)
         values.append(FieldValue(spec.name, spec.shown_label, spec.type, cleaned))
@@ -244,11 +243,11 @@ def validate_form(form: Form, pairs: Pairs, limits: Limits) -> ValidatedForm:
         if name in declared or name.startswith("_") or name in controls:
             continue
         if form.undeclared_fields != "keep":
-            errors[name] = "is not a field of this form"
+            errors[name] = t("field.undeclared")
             continue
         cleaned = tuple(clean_body_text(raw) for raw in raws)
         if any(len(v) > limits.max_value_chars for v in cleaned):
-            errors[name] = f"is longer than {limits.max_value_chars:,} characters"
+            errors[name] = t("field.too_long", max=limits.max_value_chars)
             continue
         total += sum(len(v) for v in cleaned)
         values.append(FieldValue(name, name, UNDECLARED, cleaned))
@@ -257,22 +256,20 @@ def validate_form(form: Form, pairs: Pairs, limits: Limits) -> ValidatedForm:
     try:
         subject = clean_body_text(_single(grouped.get("_subject", []))).strip() or None
     except _Invalid as exc:
-        errors["_subject"] = str(exc)
+        errors["_subject"] = exc.args[0]
     if subject is not None and len(subject) > limits.max_subject_chars:
-        errors["_subject"] = f"is longer than {limits.max_subject_chars} characters"
+        errors["_subject"] = t("field.too_long", max=limits.max_subject_chars)
     next_url: str | None = None
     try:
         next_url = _single(grouped.get("_next", [])).strip() or None
     except _Invalid as exc:
-        errors["_next"] = str(exc)
+        errors["_next"] = exc.args[0]
     honeypot = bool(form.defences.honeypot_field) and any(
         v.strip() for v in grouped.get(form.defences.honeypot_field, [])
     )
     if total > limits.max_total_chars and not errors:
         longest = max(values, key=lambda item: sum(len(v) for v in item.values))
-        errors[longest.name] = (
-            f"makes the form longer than {limits.max_total_chars:,} characters in all"
-        )
+        errors[longest.name] = t("field.makes_form_too_long", max=limits.max_total_chars)
     if errors:
         raise invalid_fields(errors)
 

@@ -35,6 +35,7 @@ from toiawase.core.forms.model import (
     Receipt,
 )
 from toiawase.core.forms.patterns import pattern_problem
+from toiawase.core.i18n import DEFAULT_LANGUAGE, catalogue, placeholders
 
 FORM_ID = re.compile(FORM_ID_PATTERN)
 # A field's name: what a form's <input name> may be. Not starting with "_" (control fields).
@@ -52,6 +53,7 @@ FORM_KEYS = frozenset(
         "receipt",
         "sender_name",
         "language",
+        "email_language",
         "messages",
         "max_total_size",
         # Per-form defences over the deployment's (Defences)
@@ -339,8 +341,45 @@ def _messages(
         ):
             problems.add(f"{where}.{language}", "must map message ids to texts")
             continue
+        for msgid, text in texts.items():
+            problem = override_problem(msgid, text)
+            if problem:
+                problems.add(f"{where}.{language}.{msgid}", problem)
         result.append((language, tuple(texts.items())))
     return tuple(result)
+
+
+def override_problem(msgid: str, text: str) -> str | None:
+    """Why an owner's text for ``msgid`` cannot replace the catalogue's, if it cannot: an id
+    the catalogues do not have, a placeholder the catalogue's text does not fill, or braces
+    that are not a placeholder (a literal brace is written ``{{`` or ``}}``)."""
+    shipped = catalogue(DEFAULT_LANGUAGE)
+    if msgid not in shipped:
+        return "is not a message id of the catalogues (see docs/languages.md)"
+    try:
+        used = placeholders(text)
+    except ValueError:
+        return "has a { or } that is not a placeholder; write {{ or }} for a brace"
+    unknown = sorted(used - placeholders(shipped[msgid]))
+    if unknown:
+        allowed = ", ".join(sorted(placeholders(shipped[msgid]))) or "none"
+        return f"uses {{{unknown[0]}}}, which this message does not have (it has: {allowed})"
+    return None
+
+
+def _merged_messages(defaults: object, own: object) -> object:
+    """``messages`` of ``defaults`` and of a form, merged by language (the form's text wins):
+    a form that overrides one text keeps the deployment's other overrides."""
+    if not isinstance(defaults, Mapping) or not isinstance(own, Mapping):
+        return own
+    merged = {
+        language: dict(texts) for language, texts in defaults.items() if isinstance(texts, Mapping)
+    }
+    for language, texts in own.items():
+        if not isinstance(texts, Mapping):
+            return own
+        merged[language] = {**merged.get(language, {}), **texts}
+    return merged
 
 
 def _form(
@@ -406,11 +445,12 @@ def _form(
             text = _str(receipt["text"], f"{where}.receipt.text", problems)
             if subject and text:
                 values["receipt"] = Receipt(subject=subject, text=text)
-    if "language" in raw:
-        if raw["language"] not in LANGUAGES:
-            problems.add(f"{where}.language", f"must be one of {', '.join(LANGUAGES)}")
-        else:
-            values["language"] = raw["language"]
+    for key in ("language", "email_language"):
+        if key in raw:
+            if raw[key] not in LANGUAGES:
+                problems.add(f"{where}.{key}", f"must be one of {', '.join(LANGUAGES)}")
+            else:
+                values[key] = raw[key]
     if "max_total_size" in raw:
         try:
             values["max_total_size"] = parse_size(raw["max_total_size"])
@@ -449,7 +489,10 @@ def forms_from_document(doc: Mapping[str, Any], settings: Settings) -> FormsConf
         if not isinstance(raw, Mapping):
             problems.add(f"forms.{form_id}", "must be a mapping of form keys")
             continue
-        form = _form(form_id, {**defaults, **raw}, settings, problems)
+        merged = {**defaults, **raw}
+        if "messages" in defaults and "messages" in raw:
+            merged["messages"] = _merged_messages(defaults["messages"], raw["messages"])
+        form = _form(form_id, merged, settings, problems)
         if form is not None:
             forms.append(form)
     default_form = doc.get("default_form")

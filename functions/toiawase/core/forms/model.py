@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from toiawase.core.config import Defences
+from toiawase.core.i18n import LANGUAGES as LANGUAGES  # re-exported for the loader
 
 FIELD_TYPES = (
     "text",
@@ -37,7 +38,6 @@ CHOICE_TYPES = frozenset({"select", "radio", "checkboxes"})
 # Types that may carry several values.
 MULTI_VALUE_TYPES = frozenset({"checkboxes", "file"})
 NOTIFY_TYPES = ("email", "webhook", "slack", "discord")
-LANGUAGES = ("en", "ja")
 FORM_ID_PATTERN = r"[a-z0-9][a-z0-9_-]{0,63}"
 
 
@@ -107,8 +107,11 @@ class Form:
     receipt: Receipt | None = None
     # The From display name (the address stays SENDER_ADDRESS, one identity per deployment).
     sender_name: str | None = None
-    # The language of the visitor's answers and of the owner's email headings.
+    # The default language of the visitor's answers (their Accept-Language naming a shipped
+    # language wins) and of the owner's email, unless ``email_language`` says otherwise.
     language: str | None = None
+    # The language of the owner's email (headings, notices); default ``language``, then English.
+    email_language: str | None = None
     defences: Defences = field(default_factory=Defences)
     # Per-form total of all files in one submission (bytes); None = the deployment default.
     max_total_size: int | None = None

@@ -61,6 +61,7 @@ def form_settings(settings: Settings, form: Form) -> Settings:
         form_id=form.id,
         form_title=form.title,
         form_subject=form.subject,
+        email_language=form.email_language or form.language or settings.email_language,
     )
 
 

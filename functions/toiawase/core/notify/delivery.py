@@ -167,6 +167,10 @@ def deliver(
         return DeliveryResult("skipped", "missing")
     if record.status == records.SPAM:
         return DeliveryResult("skipped", "spam")
+    # Planned only when a scanned submission is released (core/retry.py); a message that still
+    # finds one unreleased (queued before an upgrade, or by hand) delivers nothing.
+    if record.status in (records.INFECTED, records.SCANNING):
+        return DeliveryResult("skipped", record.status)
     if form is None:
         return DeliveryResult("skipped", "unknown_form")
     target = next((t for t in form.notify if t.name == name), None)
