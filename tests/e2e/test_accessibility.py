@@ -184,8 +184,9 @@ CASES: dict[str, tuple[str, str, bytes, dict[str, str]]] = {
 
 @pytest.fixture(scope="module")
 def limited_server() -> Iterator[DevServerProcess]:
-    """One submission a minute per client: the second post is a 429."""
-    server = DevServerProcess(env={"RATE_LIMITS": "client_minute=1"})
+    """One submission a day per client: the second post is a 429. (A minute's limit alone let a
+    busy machine's test straddle a minute boundary, and the "second" post was then the first.)"""
+    server = DevServerProcess(env={"RATE_LIMITS": "client_minute=1,client_day=1"})
     yield server
     server.stop()
 
@@ -232,7 +233,7 @@ def test_endpoint_error_pages(status, referer, language, dev_server, plain_page,
     if status == "429":
         server = request.getfixturevalue("limited_server")
         method, path, body, headers = "POST", "/submit", _fields(), {}
-        _fetch(server, method, path, _fields(message="first"), {})  # spends the minute
+        _fetch(server, method, path, _fields(message="first"), {})  # spends the day's one
     elif status == "500":
         server = request.getfixturevalue("misconfigured_server")
         method, path, body, headers = "POST", "/submit", _fields(), {}
