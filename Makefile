@@ -53,9 +53,12 @@ else
 	PATH="$(dir $(PYTHON313)):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml
 endif
 
+# aws-sam-cli in its own virtualenv (it pins its own boto3), for sam-build, sam-validate and bench.
+# The one rule for it: it runs only while bin/sam is missing, so aws-sam-cli is installed once, and
+# a half-made venv (python there, sam not) is repaired rather than made again.
 $(SAM_VENV)/bin/sam:
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli
 
 ## forms-check: the forms file against forms.schema.json and the rules a schema cannot express.
 forms-check: $(STAMP)
@@ -96,9 +99,6 @@ e2e-deployed: $(STAMP)
 ## .aws-sam/build/<Function> with the template's default configuration; without them, it says so.
 bench: $(STAMP) $(SAM_VENV)/bin/sam $(if $(PYTHON313),$(LAMBDA_VENV313)/.installed,$(LAMBDA_VENV)/.installed)
 	$(BIN)/python -m bench $(BENCH_ARGS)
-
-$(SAM_VENV)/bin/sam:
-	test -x $(SAM_VENV)/bin/sam || ($(PYTHON) -m venv $(SAM_VENV) && $(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli)
 
 $(LAMBDA_VENV)/.installed: bench/runtime-requirements.txt
 	test -x $(LAMBDA_VENV)/bin/python || $(PYTHON) -m venv $(LAMBDA_VENV)
