@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from toiawase.ops.options import add_region_argument
+
 OK, FAILED, USAGE = 0, 1, 2
 
 
@@ -407,19 +409,11 @@ def _stack_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stack", metavar="NAME", help="the deployed form stack's name (reads its outputs)"
     )
-    _region_argument(parser)
+    add_region_argument(parser)
     parser.add_argument("--table", help="submissions table (default: $SUBMISSIONS_TABLE)")
     parser.add_argument("--queue-url", help="retry queue URL (default: $RETRY_QUEUE_URL)")
     parser.add_argument("--dlq-url", help="dead-letter queue URL (default: $RETRY_DLQ_URL)")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-
-
-def _region_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--region",
-        metavar="REGION",
-        help="the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
-    )
 
 
 def _command(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from toiawase.core.forms.model import FormsConfig
 from toiawase.core.privacy import reply_hash
 from toiawase.ops import data
+from toiawase.ops.options import add_region_argument
 
 if TYPE_CHECKING:
     from toiawase.adapters.dynamo_data import DynamoSubmissionData
@@ -262,11 +263,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stack", metavar="NAME", help="the deployed stack's name (reads its outputs)"
     )
-    parser.add_argument(
-        "--region",
-        metavar="REGION",
-        help="the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's)",
-    )
+    add_region_argument(parser)
     parser.add_argument("--table", help="submissions table (default: $SUBMISSIONS_TABLE)")
     parser.add_argument(
         "--endpoint-url", help="a DynamoDB/S3 endpoint other than AWS's (a moto server)"
