@@ -38,6 +38,18 @@ FORM_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 SUBMISSION_ID = re.compile(r"[0-9a-f]{32}")
 # Unicode categories that must never come out of a decoded header.
 FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+# The headers of a composed message, each once; without a submitter address there is no Reply-To.
+COMPOSED_HEADERS = (
+    "From",
+    "To",
+    "Reply-To",
+    "Subject",
+    "Date",
+    SUBMISSION_HEADER,
+    FORM_HEADER,
+    "MIME-Version",
+    "Content-Type",
+)
 
 
 class OracleError(AssertionError):
@@ -169,18 +181,7 @@ def read_message(
     """Check every promise about a composed message; return what it says."""
     fields = header_fields(raw)
     names = [name for name, _ in fields]
-    expected = [
-        "From",
-        "To",
-        "Subject",
-        "Date",
-        SUBMISSION_HEADER,
-        FORM_HEADER,
-        "MIME-Version",
-        "Content-Type",
-    ]
-    if reply_to is not None:
-        expected.append("Reply-To")
+    expected = [n for n in COMPOSED_HEADERS if n != "Reply-To" or reply_to is not None]
     _require(sorted(names) == sorted(expected), f"headers {names} are not {expected}")
     headers = dict(fields)
     display, address = read_mailbox(headers["From"])

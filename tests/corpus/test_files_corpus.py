@@ -14,7 +14,8 @@ import boto3
 import pytest
 
 from tests.corpus.files import BOUNDARY, CASES, MAX_SIZE, FileCase, body
-from toiawase.core.compose import FORM_HEADER, SUBMISSION_HEADER, header_names
+from tests.mail_oracle import COMPOSED_HEADERS
+from toiawase.core.compose import header_names
 from toiawase.local.events import LocalContext, build_event
 
 BUCKET = "toiawase-files-corpus"
@@ -36,17 +37,6 @@ FORMS = {
         }
     }
 }
-HEADERS = [
-    "From",
-    "To",
-    "Reply-To",
-    "Subject",
-    "Date",
-    SUBMISSION_HEADER,
-    FORM_HEADER,
-    "MIME-Version",
-    "Content-Type",
-]
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +94,7 @@ def test_hostile_file(case: FileCase, entry):
     assert set(params["Destination"]) == {"ToAddresses"}, params["Destination"]
     raw: bytes = params["Content"]["Raw"]["Data"]
     assert len(ses.accepted()) == 1  # SES (moto) took the message as it was given
-    assert sorted(header_names(raw)) == sorted(HEADERS)
+    assert sorted(header_names(raw)) == sorted(COMPOSED_HEADERS)
     message = message_from_bytes(raw, policy=policy.default)
     attachments = list(message.iter_attachments())
     assert b"victim@evil.example" not in raw.partition(b"\r\n\r\n")[0]

@@ -9,12 +9,10 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from tests.mail_oracle import header_fields, read_message
+from tests.mail_oracle import COMPOSED_HEADERS, header_fields, read_message
 from tests.unit.helpers import WHEN, settings
 from toiawase.core import compose as compose_module
 from toiawase.core.compose import (
-    FORM_HEADER,
-    SUBMISSION_HEADER,
     CompositionError,
     SubmissionMeta,
     compose,
@@ -32,17 +30,7 @@ META = SubmissionMeta(
     origin="https://www.example.com",
     client_ip="203.0.113.9",
 )
-EXPECTED_HEADERS = {
-    "From",
-    "To",
-    "Reply-To",
-    "Subject",
-    "Date",
-    SUBMISSION_HEADER,
-    FORM_HEADER,
-    "MIME-Version",
-    "Content-Type",
-}
+EXPECTED_HEADERS = set(COMPOSED_HEADERS)
 
 
 def build(pairs, **env):
