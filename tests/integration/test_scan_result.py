@@ -11,13 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.unit.helpers import WHEN
+from tests.unit.helpers import WHEN, submission_meta, valid_submission
 from toiawase.adapters.admission import DynamoAdmission
 from toiawase.adapters.dynamo_store import DynamoStore
 from toiawase.core import records
-from toiawase.core.compose import SubmissionMeta
-from toiawase.core.config import Limits
-from toiawase.core.submission import validate_submission
 from toiawase.local.events import LocalContext
 from toiawase.local.stack import create_local_stack
 
@@ -47,8 +44,8 @@ def world(contract_env, monkeypatch) -> Iterator[Any]:
         s3.create_bucket(Bucket="toiawase-files-scan")
         for key in KEYS:
             s3.put_object(Bucket="toiawase-files-scan", Key=key, Body=b"%PDF-1.7 x")
-        sub = validate_submission([("email", "a@example.com"), ("message", "hi")], Limits())
-        meta = SubmissionMeta(SID, WHEN, None, None, "203.0.113.9")
+        sub = valid_submission()
+        meta = submission_meta(SID)
         files = [
             {"field": "cv", "name": f"{n}.pdf", "type": "application/pdf", "size": 10, "key": k}
             for n, k in enumerate(KEYS)

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 from moto.ses.models import ses_backends
 
-from tests.unit.helpers import WHEN, settings
+from tests.unit.helpers import settings, submission_meta, valid_submission
 from toiawase.adapters.ses import (
     READ_WINDOW,
     STREAM_FROM_BYTES,
@@ -25,19 +25,17 @@ from toiawase.adapters.ses import (
     send_email_params,
 )
 from toiawase.core.attachments import DeliveredFile
-from toiawase.core.compose import SubmissionMeta, compose, header_names
-from toiawase.core.config import Limits
-from toiawase.core.submission import validate_submission
+from toiawase.core.compose import compose, header_names
 from toiawase.local.sesbox import MOTO_ACCOUNT_ID
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 6000  # 1.5 MB: streamed
 
 
 def email_with(data: bytes) -> Any:
-    submission = validate_submission(
-        [("email", "taro@example.jp"), ("name", "山田 太郎"), ("message", "履歴書です")], Limits()
+    submission = valid_submission(
+        [("email", "taro@example.jp"), ("name", "山田 太郎"), ("message", "履歴書です")]
     )
-    meta = SubmissionMeta("ab" * 16, WHEN, None, None, "203.0.113.9")
+    meta = submission_meta("ab" * 16)
     files = [DeliveredFile("履歴書.pdf", "application/pdf", len(data), data=data)]
     return compose(submission, meta, settings(), files)
 

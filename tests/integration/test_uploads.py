@@ -219,18 +219,15 @@ def test_the_retry_path_reads_the_files_again_from_the_bucket(stack):
     from email import message_from_bytes, policy
 
     from tests.unit.fakes import MemoryStore
-    from tests.unit.helpers import RecordingSender
+    from tests.unit.helpers import RecordingSender, submission_meta, valid_submission
     from toiawase.core import records
-    from toiawase.core.compose import SubmissionMeta
-    from toiawase.core.config import Limits
     from toiawase.core.retry import RetryLater, resend
-    from toiawase.core.submission import validate_submission
     from toiawase.core.uploads import encode_files
 
     upload = issue_and_upload(stack, [("a.pdf", PDF), ("b.pdf", PDF[:5000])])
     kept = keep_files(collect_files([], upload, FORM, stack.deps, NOW), "jobs", "sid1", stack.files)
-    sub = validate_submission([("email", "a@example.com"), ("message", "hi")], Limits())
-    meta = SubmissionMeta("sid1", WHEN, None, None, "203.0.113.9")
+    sub = valid_submission()
+    meta = submission_meta("sid1")
     payload = records.encode_payload(sub, meta, encode_files(kept))
     assert "%PDF" not in payload  # names and keys only
     store = MemoryStore()

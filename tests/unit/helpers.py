@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from toiawase.core.compose import OutgoingEmail
-from toiawase.core.config import Settings, load_settings
+from toiawase.core.compose import OutgoingEmail, SubmissionMeta
+from toiawase.core.config import Limits, Settings, load_settings
 from toiawase.core.http import HttpRequest
 from toiawase.core.ports import SendFailed
+from toiawase.core.submission import Submission, validate_submission
 
 ENV = {
     "SENDER_ADDRESS": "forms@example.com",
@@ -20,10 +22,36 @@ ENV = {
 }
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+SUBMISSION_ID = "0123456789abcdef0123456789abcdef"
+CLIENT_IP = "203.0.113.9"
+MINIMAL_PAIRS = (("email", "a@example.com"), ("message", "hi"))
 
 
 def settings(**overrides: str) -> Settings:
     return load_settings({**ENV, **overrides})
+
+
+def valid_submission(pairs: Sequence[tuple[str, str]] = MINIMAL_PAIRS) -> Submission:
+    """The submission these fields make under the default limits (the address and text given)."""
+    return validate_submission(list(pairs), Limits())
+
+
+def submission_meta(
+    submission_id: str = SUBMISSION_ID,
+    *,
+    page_url: str | None = None,
+    origin: str | None = None,
+    received_at: datetime = WHEN,
+    client_ip: str = CLIENT_IP,
+) -> SubmissionMeta:
+    """What the request told about a submission: by default an id, a time and an IP, no page."""
+    return SubmissionMeta(submission_id, received_at, page_url, origin, client_ip)
+
+
+# The page, origin and IP that ``form_request()`` sends (Referer, Origin, source IP).
+REQUEST_META = submission_meta(
+    page_url="https://www.example.com/contact/", origin="https://www.example.com"
+)
 
 
 def form_request(
@@ -50,7 +78,7 @@ def form_request(
         path=path,
         headers={k: v for k, v in headers.items() if v},
         body=body,
-        source_ip="203.0.113.9",
+        source_ip=CLIENT_IP,
         request_id="req-1",
         received_at=WHEN,
     )
@@ -71,4 +99,4 @@ class RecordingSender:
 
 
 def fixed_id() -> str:
-    return "0123456789abcdef0123456789abcdef"
+    return SUBMISSION_ID

@@ -7,23 +7,20 @@ from email import message_from_bytes, policy
 import pytest
 
 from tests.mail_oracle import COMPOSED_HEADERS
-from tests.unit.helpers import WHEN, settings
+from tests.unit.helpers import settings, submission_meta, valid_submission
 from toiawase.core.attachments import DeliveredFile, plan_delivery
 from toiawase.core.compose import (
-    SubmissionMeta,
     compose,
     header_names,
 )
-from toiawase.core.config import Limits
-from toiawase.core.submission import validate_submission
 
-META = SubmissionMeta("0123456789abcdef0123456789abcdef", WHEN, None, None, "203.0.113.9")
+META = submission_meta()
 PAIRS = [("email", "taro@example.jp"), ("message", "添付します")]
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 300
 
 
 def build(files, **kwargs):
-    sub = validate_submission(PAIRS, Limits())
+    sub = valid_submission(PAIRS)
     email = compose(sub, META, settings(), files, **kwargs)
     return email, message_from_bytes(email.raw, policy=policy.default)
 

@@ -10,31 +10,22 @@ from email.header import decode_header, make_header
 import pytest
 
 from tests.mail_oracle import COMPOSED_HEADERS, header_fields, read_message
-from tests.unit.helpers import WHEN, settings
+from tests.unit.helpers import REQUEST_META, settings, valid_submission
 from toiawase.core import compose as compose_module
 from toiawase.core.compose import (
     CompositionError,
-    SubmissionMeta,
     compose,
     from_display_name,
     header_names,
     subject_line,
 )
-from toiawase.core.config import Limits
-from toiawase.core.submission import validate_submission
 
-META = SubmissionMeta(
-    submission_id="0123456789abcdef0123456789abcdef",
-    received_at=WHEN,
-    page_url="https://www.example.com/contact/",
-    origin="https://www.example.com",
-    client_ip="203.0.113.9",
-)
+META = REQUEST_META
 EXPECTED_HEADERS = set(COMPOSED_HEADERS)
 
 
 def build(pairs, **env):
-    sub = validate_submission(pairs, Limits())
+    sub = valid_submission(pairs)
     email = compose(sub, META, settings(**env))
     parsed = message_from_bytes(email.raw, policy=policy.default)
     return email, parsed
@@ -199,7 +190,7 @@ def _raw_header(raw: bytes, name: str) -> str:
 def test_long_display_name_with_specials_stays_one_mailbox(name: str):
     pairs = [("name", name), ("email", "m@example.org"), ("message", "x"), ("_subject", name)]
     email, _ = build(pairs)
-    sub = validate_submission(pairs, Limits())
+    sub = valid_submission(pairs)
     # Read with a strict RFC 5322/2047 reader: Python 3.11.7's own parser keeps the white
     # space between adjacent encoded words, which RFC 2047 §6.2 drops.
     read = read_message(

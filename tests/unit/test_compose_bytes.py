@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.property import strategies as gen
-from tests.unit.helpers import WHEN
+from tests.unit.helpers import REQUEST_META, WHEN, valid_submission
 from tests.unit.helpers import settings as make_settings
 from toiawase.core import compose as compose_module
 from toiawase.core.compose import SubmissionMeta, compose, html_body, text_body
@@ -30,13 +30,7 @@ from toiawase.core.config import Limits, Settings
 from toiawase.core.errors import InputError
 from toiawase.core.submission import Submission, validate_submission
 
-META = SubmissionMeta(
-    submission_id="0123456789abcdef0123456789abcdef",
-    received_at=WHEN,
-    page_url="https://www.example.com/contact/",
-    origin="https://www.example.com",
-    client_ip="203.0.113.9",
-)
+META = REQUEST_META
 BOUNDARY = re.compile(rb'boundary="(=_[0-9a-f]{32})"')
 
 
@@ -55,7 +49,7 @@ def same_bytes(
     pairs: list[tuple[str, str]], meta: SubmissionMeta = META, config: Settings | None = None
 ) -> bytes:
     config = config or make_settings()
-    submission = validate_submission(pairs, Limits())
+    submission = valid_submission(pairs)
     raw = compose(submission, meta, config).raw
     assert raw == reference(submission, meta, config, raw)
     return raw
@@ -131,7 +125,7 @@ def test_configured_headers_are_the_email_packages(env):
 
 def test_a_long_form_id_and_other_dates():
     pairs = CASES["ascii, short lines (7bit text)"]
-    submission = replace(validate_submission(pairs, Limits()), form_id="f" * 64)
+    submission = replace(valid_submission(pairs), form_id="f" * 64)
     config = make_settings()
     for when in (
         WHEN,

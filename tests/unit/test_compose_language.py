@@ -7,21 +7,14 @@ from dataclasses import replace
 import pytest
 
 from tests.mail_oracle import read_message
-from tests.unit.helpers import WHEN, settings
+from tests.unit.helpers import settings, submission_meta, valid_submission
 from toiawase.core.attachments import DeliveredFile
-from toiawase.core.compose import SubmissionMeta, compose, html_body, text_body
-from toiawase.core.config import Limits, Settings
+from toiawase.core.compose import compose, html_body, text_body
+from toiawase.core.config import Settings
 from toiawase.core.forms.load import forms_from_document
 from toiawase.core.forms.resolve import form_settings
-from toiawase.core.submission import validate_submission
 
-META = SubmissionMeta(
-    submission_id="0123456789abcdef0123456789abcdef",
-    received_at=WHEN,
-    page_url=None,
-    origin="https://www.example.com",
-    client_ip="203.0.113.9",
-)
+META = submission_meta(origin="https://www.example.com")
 PAIRS = [
     ("name", "山田 太郎"),
     ("email", "taro@example.jp"),
@@ -31,7 +24,7 @@ PAIRS = [
 
 
 def _read(config: Settings, files: tuple[DeliveredFile, ...] = ()) -> object:
-    submission = validate_submission(PAIRS, Limits())
+    submission = valid_submission(PAIRS)
     email = compose(submission, META, config, files)
     return read_message(
         email.raw,
@@ -62,7 +55,7 @@ def test_japanese_file_notices():
         DeliveredFile("履歴書.pdf", "application/pdf", 2048, data=b"%PDF-"),
         DeliveredFile("big.zip", "application/zip", 9_000_000, url="https://x.test/a"),
     )
-    submission = validate_submission(PAIRS, Limits())
+    submission = valid_submission(PAIRS)
     text = text_body(submission, META, config, files, 7)
     assert "ファイル：" in text and "履歴書.pdf (application/pdf, 2 KB): 添付しています" in text
     assert "big.zip (application/zip, 8.583 MB): 7 日以内にダウンロードしてください" in text

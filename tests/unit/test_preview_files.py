@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from tests.unit.helpers import WHEN, settings
+from tests.unit.helpers import settings, submission_meta, valid_submission
 from toiawase.core.attachments import DeliveredFile
-from toiawase.core.compose import SubmissionMeta, compose
-from toiawase.core.config import Limits
-from toiawase.core.submission import validate_submission
+from toiawase.core.compose import compose
 from toiawase.local.preview import respond
 from toiawase.local.sesbox import CapturedMail
 
@@ -16,8 +14,8 @@ HTML_FILE = b"<script>alert(1)</script>"
 
 
 def mail() -> CapturedMail:
-    sub = validate_submission([("email", "a@example.com"), ("message", "hi")], Limits())
-    meta = SubmissionMeta("0" * 32, WHEN, None, None, "203.0.113.9")
+    sub = valid_submission()
+    meta = submission_meta("0" * 32)
     files = [
         DeliveredFile("履歴書.pdf", "application/pdf", 8, data=b"%PDF-1.7"),
         DeliveredFile('x"y.html', "text/html", len(HTML_FILE), data=HTML_FILE),
