@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.files_fixtures import Part, multipart
+
 BOUNDARY = "----toiawaseFilesCorpus"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\0" * 64
@@ -18,7 +20,6 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></bod
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 MAX_SIZE = 64 * 1024
 
-Part = tuple[str, str | None, bytes, str]  # name, filename (None: a text part), content, type
 TEXT: list[Part] = [
     ("email", None, b"visitor@example.org", ""),
     ("message", None, b"Please find my file attached.", ""),
@@ -34,16 +35,7 @@ class FileCase:
 
 
 def body(parts: list[Part]) -> bytes:
-    out = b""
-    for name, filename, content, ctype in parts:
-        disposition = f'form-data; name="{name}"'
-        if filename is not None:
-            disposition += f'; filename="{filename}"'
-        head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n"
-        if ctype:
-            head += f"Content-Type: {ctype}\r\n"
-        out += head.encode("utf-8", "surrogatepass") + b"\r\n" + content + b"\r\n"
-    return out + f"--{BOUNDARY}--\r\n".encode()
+    return multipart(*parts, boundary=BOUNDARY)
 
 
 def pdf(filename: str, content: bytes = PDF) -> list[Part]:

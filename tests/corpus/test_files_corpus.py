@@ -10,10 +10,10 @@ import unicodedata
 from email import message_from_bytes, policy
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.corpus.files import BOUNDARY, CASES, MAX_SIZE, FileCase, body
+from tests.files_fixtures import files_bucket, jobs_form, write_forms
 from tests.mail_oracle import COMPOSED_HEADERS
 from toiawase.core.compose import header_names
 from toiawase.local.events import LocalContext, build_event
@@ -21,38 +21,27 @@ from toiawase.local.events import LocalContext, build_event
 BUCKET = "toiawase-files-corpus"
 FORMS = {
     "forms": {
-        "jobs": {
-            "title": "Jobs",
-            "fields": {
-                "email": {"type": "email", "required": True, "reply_to": True},
-                "message": {"type": "textarea", "required": True},
-                "cv": {
-                    "type": "file",
-                    "accept": ["application/pdf", "image/png"],
-                    "max_size": MAX_SIZE,
-                    "max_files": 2,
-                    "required": True,
-                },
-            },
-        }
+        "jobs": jobs_form(
+            {
+                "accept": ["application/pdf", "image/png"],
+                "max_size": MAX_SIZE,
+                "max_files": 2,
+                "required": True,
+            }
+        )
     }
 }
 
 
 @pytest.fixture(scope="module")
 def forms_file(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("files-corpus") / "forms.json"
-    path.write_text(json.dumps(FORMS), encoding="utf-8")
-    return str(path)
+    return write_forms(tmp_path_factory.mktemp("files-corpus"), FORMS)
 
 
 @pytest.fixture
 def entry(submit_module, ses, forms_file, monkeypatch) -> tuple[Any, Any, Any]:
     monkeypatch.setenv("FORMS_FILE", forms_file)
-    monkeypatch.setenv("FILES_BUCKET", BUCKET)
-    s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
-    return submit_module, ses, s3
+    return submit_module, ses, files_bucket(BUCKET, monkeypatch)
 
 
 def kept(s3: Any) -> list[str]:

@@ -4,65 +4,30 @@ deletion is one ``DeleteObjects`` on the refusal path; the success path makes no
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import boto3
 import pytest
 
+from tests.files_fixtures import files_bucket, jobs_form, jobs_post, write_forms
 from tests.integration.test_durability import call
-from tests.unit.test_parse_files import BOUNDARY, multipart
 from tests.unit.test_submit_files import PDF
 from toiawase.handlers import wiring
-from toiawase.local.events import build_event
 
 BUCKET = "toiawase-files-leftovers"
-FORMS = {
-    "forms": {
-        "jobs": {
-            "title": "Jobs",
-            "fields": {
-                "email": {"type": "email", "required": True, "reply_to": True},
-                "message": {"type": "textarea", "required": True},
-                "cv": {"type": "file", "accept": ["application/pdf"]},
-            },
-        }
-    }
-}
+FORMS = {"forms": {"jobs": jobs_form({"accept": ["application/pdf"]})}}
 
 
 @pytest.fixture
 def bucket(durable, tmp_path, monkeypatch):
-    s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
-    path = tmp_path / "forms.json"
-    path.write_text(json.dumps(FORMS), encoding="utf-8")
-    monkeypatch.setenv("FORMS_FILE", str(path))
-    monkeypatch.setenv("FILES_BUCKET", BUCKET)
+    s3 = files_bucket(BUCKET, monkeypatch)
+    monkeypatch.setenv("FORMS_FILE", write_forms(tmp_path, FORMS))
     return durable, s3
 
 
 def post(durable, message: str, data: bytes = PDF, extra=()):
-    parts = [
-        ("email", None, b"taro@example.jp", ""),
-        ("message", None, message.encode(), ""),
-        ("cv", "cv.pdf", data, "application/pdf"),
-        *extra,
-    ]
-    event = build_event(
-        "POST",
-        "/f/jobs",
-        [
-            ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
-            ("Accept", "application/json"),
-            ("Origin", "https://www.example.com"),
-        ],
-        multipart(*parts),
-        source_ip="198.51.100.4",
-    )
-    return call(durable.api.lambda_handler, event)
+    return call(durable.api.lambda_handler, jobs_post(message, [("cv.pdf", data)], extra))
 
 
 def objects(s3) -> list[str]:

@@ -15,12 +15,12 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.files_fixtures import files_bucket, jobs_form, jobs_post, write_forms
 from tests.integration.test_delivery_queue import SECRET, drain, no_suppressions, queued, targets
 from tests.integration.test_durability import call
 from tests.integration.webhook_receiver import receiver
-from tests.unit.test_parse_files import BOUNDARY, multipart
 from tests.unit.test_submit_files import PDF
-from toiawase.local.events import LocalContext, build_event
+from toiawase.local.events import LocalContext
 
 BUCKET = "toiawase-files-lifecycle"
 
@@ -28,21 +28,16 @@ BUCKET = "toiawase-files-lifecycle"
 def forms(base: str) -> dict[str, Any]:
     return {
         "forms": {
-            "jobs": {
-                "title": "Jobs",
-                "fields": {
-                    "email": {"type": "email", "required": True, "reply_to": True},
-                    "message": {"type": "textarea", "required": True},
-                    "cv": {"type": "file", "accept": ["application/pdf"], "max_files": 2},
-                },
-                "notify": [
+            "jobs": jobs_form(
+                {"accept": ["application/pdf"], "max_files": 2},
+                notify=[
                     {"type": "email"},
                     {"type": "webhook", "url": f"{base}/hook", "secret": SECRET},
                     {"type": "slack", "url": f"{base}/slack"},
                     {"type": "discord", "url": f"{base}/discord"},
                 ],
-                "receipt": {"subject": "受け付けました", "text": "Thank you."},
-            }
+                receipt={"subject": "受け付けました", "text": "Thank you."},
+            )
         }
     }
 
@@ -50,9 +45,7 @@ def forms(base: str) -> dict[str, Any]:
 @pytest.fixture
 def scanned(durable, tmp_path, monkeypatch):
     """The stack with a files bucket, scanning on, and a form with every kind of target."""
-    s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket=BUCKET)
-    monkeypatch.setenv("FILES_BUCKET", BUCKET)
+    s3 = files_bucket(BUCKET, monkeypatch)
     monkeypatch.setenv("FILE_SCANNING", "guardduty")
     monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "true")
     sns = boto3.client("sns", region_name="us-east-1")
@@ -64,9 +57,7 @@ def scanned(durable, tmp_path, monkeypatch):
     monkeypatch.setenv("ALERT_TOPIC_ARN", alerts)
 
     def setup(base: str) -> None:
-        path = tmp_path / "forms.json"
-        path.write_text(json.dumps(forms(base)), encoding="utf-8")
-        monkeypatch.setenv("FORMS_FILE", str(path))
+        monkeypatch.setenv("FORMS_FILE", write_forms(tmp_path, forms(base)))
 
     def alerts_seen() -> list[str]:
         got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
@@ -78,23 +69,7 @@ def scanned(durable, tmp_path, monkeypatch):
 
 
 def post_with_files(durable, files=(("cv.pdf", PDF),), message="応募します"):
-    parts = [
-        ("email", None, b"taro@example.jp", ""),
-        ("message", None, message.encode(), ""),
-        *(("cv", name, data, "application/pdf") for name, data in files),
-    ]
-    event = build_event(
-        "POST",
-        "/f/jobs",
-        [
-            ("Content-Type", f"multipart/form-data; boundary={BOUNDARY}"),
-            ("Accept", "application/json"),
-            ("Origin", "https://www.example.com"),
-        ],
-        multipart(*parts),
-        source_ip="198.51.100.4",
-    )
-    status, _, body = call(durable.api.lambda_handler, event)
+    status, _, body = call(durable.api.lambda_handler, jobs_post(message, files))
     assert status == 202 and body["status"] == "scanning", body
     return body["id"]
 

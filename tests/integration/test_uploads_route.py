@@ -10,23 +10,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.files_fixtures import files_bucket, jobs_form, write_forms
 from toiawase.local.events import LocalContext, build_event
 
 FORMS = {
     "forms": {
-        "jobs": {
-            "title": "Jobs",
-            "fields": {
-                "email": {"type": "email", "required": True, "reply_to": True},
-                "cv": {
-                    "type": "file",
-                    "accept": ["application/pdf"],
-                    "max_size": "5MB",
-                    "max_files": 2,
-                    "required": True,
-                },
-            },
-        },
+        "jobs": jobs_form(
+            {"accept": ["application/pdf"], "max_size": "5MB", "max_files": 2, "required": True},
+            message=False,
+        ),
         "contact": {"title": "Contact", "fields": {"message": {"type": "textarea"}}},
     }
 }
@@ -34,14 +26,11 @@ FORMS = {
 
 @pytest.fixture
 def api(contract_env, monkeypatch, tmp_path) -> Iterator[Any]:
-    forms_file = tmp_path / "forms.json"
-    forms_file.write_text(json.dumps(FORMS))
-    monkeypatch.setenv("FORMS_FILE", str(forms_file))
-    monkeypatch.setenv("FILES_BUCKET", "toiawase-files-route")
+    monkeypatch.setenv("FORMS_FILE", write_forms(tmp_path, FORMS))
     monkeypatch.setenv("SUBMISSIONS_TABLE", "submissions-route")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="toiawase-files-route")
+        files_bucket("toiawase-files-route", monkeypatch)
         boto3.client("dynamodb", region_name="us-east-1").create_table(
             TableName="submissions-route",
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],

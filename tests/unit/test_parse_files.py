@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.files_fixtures import MULTIPART, multipart
 from toiawase.core.config import Limits
 from toiawase.core.errors import InputError
 from toiawase.core.parse import parse_body, parse_form
 
-BOUNDARY = "----toiawaseTest7MA4YWxk"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 4
-
-
-def multipart(*parts: tuple[str, str | None, bytes, str]) -> bytes:
-    """Parts of (name, filename or None, content, content type)."""
-    chunks = []
-    for name, filename, content, ctype in parts:
-        disposition = f'form-data; name="{name}"'
-        if filename is not None:
-            disposition += f'; filename="{filename}"'
-        head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n"
-        if ctype:
-            head += f"Content-Type: {ctype}\r\n"
-        chunks.append(head.encode() + b"\r\n" + content + b"\r\n")
-    return b"".join(chunks) + f"--{BOUNDARY}--\r\n".encode()
-
-
-CT = f"multipart/form-data; boundary={BOUNDARY}"
+CT = MULTIPART
 
 
 def test_file_parts_of_file_fields_are_kept_with_their_bytes():

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from tests.files_fixtures import MULTIPART, multipart
 from tests.unit.fakes import MemoryQueue, MemoryStore
 from tests.unit.files_fakes import MemoryFiles, MemoryLedger
 from tests.unit.helpers import WHEN, RecordingSender, form_request, settings
-from tests.unit.test_parse_files import BOUNDARY, multipart
 from tests.unit.test_submit_files import FORM, PDF, TEXT
 from toiawase.core import records
 from toiawase.core.outcome import Dependencies
@@ -43,7 +43,7 @@ def setup(files: list[tuple[str, bytes]]):
     parts = [*TEXT, *(("cv", name, data, "application/pdf") for name, data in files)]
     request = form_request(
         body=multipart(*parts),
-        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        content_type=MULTIPART,
         accept="application/json",
     )
     outcome = submit(request, settings(), deps, True, form=FORM, files_settings=SCANNING)

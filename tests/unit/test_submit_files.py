@@ -7,10 +7,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from tests.files_fixtures import MULTIPART, multipart
 from tests.unit.fakes import MemoryAdmission, MemoryStore
 from tests.unit.files_fakes import MemoryFiles, MemoryLedger
 from tests.unit.helpers import RecordingSender, form_request, settings
-from tests.unit.test_parse_files import BOUNDARY, multipart
 from toiawase.core import records
 from toiawase.core.forms.model import FieldSpec, Form
 from toiawase.core.outcome import Dependencies
@@ -38,7 +38,7 @@ FORM = Form(
     ),
 )
 TEXT = [("email", None, b"taro@example.jp", ""), ("message", None, "応募します".encode(), "")]
-CT = f"multipart/form-data; boundary={BOUNDARY}"
+CT = MULTIPART
 
 
 class Ids:
