@@ -114,6 +114,28 @@ def targets(durable, sid):
     }
 
 
+def every_target(sid: str) -> list[tuple[str, str]]:
+    """The deliveries planned for a submission to a form with every kind of target and a
+    receipt, as ``queued`` lists them."""
+    return [("discord-1", sid), ("receipt", sid), ("slack-1", sid), ("webhook-1", sid)]
+
+
+def assert_every_target_delivered_once(durable, sid: str, paths: Counter[str]) -> None:
+    """Each target reached once (``paths``: the receiver's requests by path) and marked
+    delivered; SES took the owner's email and the receipt, nothing else."""
+    assert paths == {"/hook": 1, "/slack": 1, "/discord": 1}
+    assert {name: state["status"] for name, state in targets(durable, sid).items()} == {
+        "webhook-1": "delivered",
+        "slack-1": "delivered",
+        "discord-1": "delivered",
+        "receipt": "delivered",
+    }
+    accepted = durable.ses.accepted()
+    owners = [m for m in accepted if m["X-Toiawase-Submission-Id"] == sid]
+    receipts = [m for m in accepted if m["Auto-Submitted"] == "auto-replied"]
+    assert len(owners) == 1 and len(receipts) == 1 and len(accepted) == 2
+
+
 def test_down_ten_times_then_up_is_delivered_exactly_once(durable, notify):
     setup, deliver = notify
     flaky = Flaky({"/hook": 10})
@@ -166,27 +188,11 @@ def test_one_submission_through_the_lambda_entry_produces_every_delivery(durable
     with receiver() as hook:
         setup(hook.base, receipt=True)
         sid = submit(durable)
-        assert queued(durable) == [
-            ("discord-1", sid),
-            ("receipt", sid),
-            ("slack-1", sid),
-            ("webhook-1", sid),
-        ]
+        assert queued(durable) == every_target(sid)
         with no_suppressions():
             drain(durable, deliver.lambda_handler)
         paths = Counter(r.path for r in hook.received)
-    assert paths == {"/hook": 1, "/slack": 1, "/discord": 1}
-    states = targets(durable, sid)
-    assert {name: state["status"] for name, state in states.items()} == {
-        "webhook-1": "delivered",
-        "slack-1": "delivered",
-        "discord-1": "delivered",
-        "receipt": "delivered",
-    }
-    accepted = durable.ses.accepted()
-    owners = [m for m in accepted if m["X-Toiawase-Submission-Id"] == sid]
-    autos = [m for m in accepted if m["Auto-Submitted"] == "auto-replied"]
-    assert len(owners) == 1 and len(autos) == 1 and len(accepted) == 2
+    assert_every_target_delivered_once(durable, sid, paths)
 
 
 def test_no_deliveries_for_honeypot_rate_limited_or_refused_posts(durable, notify, monkeypatch):
