@@ -27,15 +27,7 @@ os.environ.update(
 import moto  # noqa: E402,F401  - imported before any client is created, so moto can intercept it
 import pytest  # noqa: E402
 
-CONTRACT_ENV = {
-    "SENDER_ADDRESS": "forms@example.com",
-    "RECIPIENT_ADDRESSES": "owner@example.com,team@example.com",
-    "FEEDBACK_ADDRESS": "bounces@example.com",
-    "ALLOWED_ORIGINS": "https://www.example.com,https://example.com",
-    "REDIRECT_URL": "https://www.example.com/thanks/",
-    "SITE_NAME": "Example Co",
-    "SES_CONFIGURATION_SET": "",
-}
+from tests.contract import CONTRACT_ENV  # noqa: E402
 
 
 @pytest.fixture

@@ -18,17 +18,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from tests.contract import CONTRACT_NAMES
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("toiawase"))
-CONTRACT_NAMES = (
-    "SENDER_ADDRESS",
-    "RECIPIENT_ADDRESSES",
-    "FEEDBACK_ADDRESS",
-    "ALLOWED_ORIGINS",
-    "REDIRECT_URL",
-    "SITE_NAME",
-    "SES_CONFIGURATION_SET",
-)
 
 
 class Mailbox:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CONTRACT_ENV
+from tests.contract import CONTRACT_ENV
 from tests.corpus.model import Case
 from tests.corpus.tally import CORPUS
 from tests.property.checks import check_email, check_location

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.contract import CONTRACT_NAMES
 from tests.devserver import CLI, ROOT, DevServerProcess
 from toiawase.core import cors
 
@@ -19,15 +20,7 @@ from toiawase.core import cors
 def local_env() -> dict[str, str]:
     """A clean environment: no contract variables, so the local defaults apply."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    for name in (
-        "SENDER_ADDRESS",
-        "RECIPIENT_ADDRESSES",
-        "FEEDBACK_ADDRESS",
-        "ALLOWED_ORIGINS",
-        "REDIRECT_URL",
-        "SITE_NAME",
-        "SES_CONFIGURATION_SET",
-    ):
+    for name in CONTRACT_NAMES:
         env.pop(name, None)
     env["PYTHONUNBUFFERED"] = "1"
     return env

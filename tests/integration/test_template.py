@@ -11,18 +11,11 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from tests.contract import CONTRACT_NAMES
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE: dict[str, Any] = cfn_yaml.load(str(ROOT / "template.yaml"))
 RESOURCES = TEMPLATE["Resources"]
-CONTRACT = [
-    "SENDER_ADDRESS",
-    "RECIPIENT_ADDRESSES",
-    "FEEDBACK_ADDRESS",
-    "ALLOWED_ORIGINS",
-    "REDIRECT_URL",
-    "SITE_NAME",
-    "SES_CONFIGURATION_SET",
-]
 
 
 def functions() -> dict[str, Any]:
@@ -64,7 +57,7 @@ def test_cfn_lint_is_clean():
 
 def test_every_contract_variable_is_a_function_variable_from_a_parameter():
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
-    for name in CONTRACT:
+    for name in CONTRACT_NAMES:
         ref = variables[name]
         assert "Ref" in ref and ref["Ref"] in TEMPLATE["Parameters"], name
 

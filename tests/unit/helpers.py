@@ -6,20 +6,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from tests.contract import CONTRACT_ENV
 from toiawase.core.compose import OutgoingEmail, SubmissionMeta
 from toiawase.core.config import Limits, Settings, load_settings
 from toiawase.core.http import HttpRequest
 from toiawase.core.ports import SendFailed
 from toiawase.core.submission import Submission, validate_submission
 
-ENV = {
-    "SENDER_ADDRESS": "forms@example.com",
-    "RECIPIENT_ADDRESSES": "owner@example.com,team@example.com",
-    "FEEDBACK_ADDRESS": "bounces@example.com",
-    "ALLOWED_ORIGINS": "https://www.example.com,https://example.com",
-    "REDIRECT_URL": "https://www.example.com/thanks/",
-    "SITE_NAME": "Example Co",
-}
+# The contract's variables without the optional configuration set (unset, not empty).
+ENV = {k: v for k, v in CONTRACT_ENV.items() if k != "SES_CONFIGURATION_SET"}
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SUBMISSION_ID = "0123456789abcdef0123456789abcdef"
