@@ -93,5 +93,16 @@ class RecordingSender:
         return f"msg-{len(self.sent)}"
 
 
+class SequentialIds:
+    """A ``new_id`` that counts: 32 hex digits, ``…01`` first, then ``…02`` and on."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"{self.n:032x}"
+
+
 def fixed_id() -> str:
     return SUBMISSION_ID

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.unit.fakes import MemoryAdmission, MemoryQueue, MemoryStore
-from tests.unit.helpers import ENV, WHEN, RecordingSender, form_request, settings
+from tests.unit.helpers import ENV, WHEN, RecordingSender, SequentialIds, form_request, settings
 from toiawase.core import records
 from toiawase.core.feedback import owner_inboxes_hit, parse_ses_event, statuses_it_may_replace
 from toiawase.core.idempotency import idempotency_key
@@ -20,15 +20,6 @@ from toiawase.core.service import Dependencies, handle
 VALID = [("name", "山田 太郎"), ("email", "taro@example.jp"), ("message", "こんにちは")]
 THROTTLED = SendFailed("TooManyRequestsException", transient=True)
 REFUSED = SendFailed("MessageRejected", transient=False)
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self) -> str:
-        self.n += 1
-        return f"{self.n:032x}"
 
 
 def run(
@@ -45,7 +36,7 @@ def run(
 ):
     sender = RecordingSender(fail=fail)
     deps = Dependencies(
-        sender=sender, new_id=ids or Ids(), store=store, queue=queue, admission=admission
+        sender=sender, new_id=ids or SequentialIds(), store=store, queue=queue, admission=admission
     )
     request = form_request(fields, accept="application/json", extra_headers=headers)
     if when is not None:
@@ -153,7 +144,7 @@ def test_after_the_lease_a_repeat_of_a_stuck_submission_is_told_it_is_held():
 def test_the_same_content_after_the_window_is_a_new_submission():
     store = MemoryStore()
     admission = MemoryAdmission(store)
-    ids = Ids()
+    ids = SequentialIds()
     _, body1, _ = run(store=store, admission=admission, ids=ids)
     later = WHEN + timedelta(minutes=11)
     _, body2, sender = run(store=store, admission=admission, ids=ids, when=later)
@@ -231,7 +222,7 @@ def test_a_fresh_captcha_token_does_not_make_a_resend_new():
     )
 
 
-SHARED_IDS = Ids()
+SHARED_IDS = SequentialIds()
 
 
 def stored(store: MemoryStore, status: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 from tests.files_fixtures import MULTIPART, multipart
 from tests.unit.fakes import MemoryAdmission, MemoryStore
 from tests.unit.files_fakes import MemoryFiles, MemoryLedger
-from tests.unit.helpers import RecordingSender, form_request, settings
+from tests.unit.helpers import RecordingSender, SequentialIds, form_request, settings
 from toiawase.core import records
 from toiawase.core.forms.model import FieldSpec, Form
 from toiawase.core.outcome import Dependencies
@@ -41,19 +41,10 @@ TEXT = [("email", None, b"taro@example.jp", ""), ("message", None, "応募しま
 CT = MULTIPART
 
 
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self) -> str:
-        self.n += 1
-        return f"{self.n:032x}"
-
-
 def deps(files: MemoryFiles | None = None, store: MemoryStore | None = None) -> Dependencies:
     return Dependencies(
         sender=RecordingSender(),
-        new_id=Ids(),
+        new_id=SequentialIds(),
         store=store if store is not None else MemoryStore(),
         files=files if files is not None else MemoryFiles(),
         uploads=MemoryLedger(),
@@ -174,7 +165,7 @@ def admitted(captcha: Verdicts | None = None) -> Dependencies:
     store = MemoryStore()
     return Dependencies(
         sender=RecordingSender(),
-        new_id=Ids(),
+        new_id=SequentialIds(),
         store=store,
         admission=MemoryAdmission(store),
         captcha=captcha,
