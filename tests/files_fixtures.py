@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
+from toiawase.core.forms.model import FieldSpec, Form
 from toiawase.local.events import build_event
 
 BOUNDARY = "----toiawaseTest7MA4YWxk"
@@ -50,6 +51,16 @@ def jobs_form(cv: dict[str, Any], *, message: bool = True, **more: Any) -> dict[
         fields["message"] = {"type": "textarea", "required": True}
     fields["cv"] = {"type": "file", **cv}
     return {"title": "Jobs", "fields": fields, **more}
+
+
+def jobs_model(*, message: bool = True, **cv: Any) -> Form:
+    """The same ``jobs`` form as the core's model (for the use cases tested without a forms
+    file), to ``owner@example.com``; ``cv`` holds the file field's FieldSpec values."""
+    fields = [FieldSpec(name="email", type="email", required=True, reply_to=True)]
+    if message:
+        fields.append(FieldSpec(name="message", type="textarea", required=True))
+    fields.append(FieldSpec(name="cv", type="file", **cv))
+    return Form(id="jobs", title="Jobs", recipients=("owner@example.com",), fields=tuple(fields))
 
 
 def write_forms(directory: Path, document: dict[str, Any]) -> str:

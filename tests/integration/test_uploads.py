@@ -11,10 +11,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.files_fixtures import jobs_model
 from tests.unit.helpers import WHEN, form_request, settings
 from toiawase.adapters.s3_files import DynamoUploadLedger, S3FileStore
 from toiawase.core.errors import InputError
-from toiawase.core.forms.model import FieldSpec, Form
+from toiawase.core.forms.model import Form
 from toiawase.core.outcome import Dependencies
 from toiawase.core.uploads import (
     UploadSettings,
@@ -28,21 +29,12 @@ BUCKET = "toiawase-files-test"
 TABLE = "submissions"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 PE = b"MZ\x90\x00" + b"\0" * 4000
-FORM = Form(
-    id="jobs",
-    title="Jobs",
-    recipients=("owner@example.com",),
-    fields=(
-        FieldSpec(name="email", type="email", required=True, reply_to=True),
-        FieldSpec(
-            name="cv",
-            type="file",
-            accept=("application/pdf", "image/*"),
-            max_size=100_000,
-            max_files=2,
-            required=True,
-        ),
-    ),
+FORM = jobs_model(
+    message=False,
+    accept=("application/pdf", "image/*"),
+    max_size=100_000,
+    max_files=2,
+    required=True,
 )
 NOW = int(WHEN.timestamp())
 

@@ -7,12 +7,11 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.files_fixtures import MULTIPART, multipart
+from tests.files_fixtures import MULTIPART, jobs_model, multipart
 from tests.unit.fakes import MemoryAdmission, MemoryStore
 from tests.unit.files_fakes import MemoryFiles, MemoryLedger
 from tests.unit.helpers import RecordingSender, SequentialIds, form_request, settings
 from toiawase.core import records
-from toiawase.core.forms.model import FieldSpec, Form
 from toiawase.core.outcome import Dependencies
 from toiawase.core.ports import CaptchaVerdict
 from toiawase.core.submit import submit
@@ -20,22 +19,8 @@ from toiawase.core.uploads import UploadSettings, issue_uploads
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 800  # 200 KB
 PE = b"MZ\x90\x00" + b"\0" * 5000
-FORM = Form(
-    id="jobs",
-    title="Jobs",
-    recipients=("owner@example.com",),
-    fields=(
-        FieldSpec(name="email", type="email", required=True, reply_to=True),
-        FieldSpec(name="message", type="textarea", required=True),
-        FieldSpec(
-            name="cv",
-            type="file",
-            accept=("application/pdf",),
-            max_size=10 * 1024 * 1024,
-            max_files=3,
-            required=True,
-        ),
-    ),
+FORM = jobs_model(
+    accept=("application/pdf",), max_size=10 * 1024 * 1024, max_files=3, required=True
 )
 TEXT = [("email", None, b"taro@example.jp", ""), ("message", None, "応募します".encode(), "")]
 CT = MULTIPART
