@@ -91,11 +91,20 @@ def _dynamodb_answer(operation: str, body: bytes) -> bytes:
 def _sqs_answer(operation: str, body: bytes) -> bytes:
     import hashlib
 
-    if operation != "SendMessage":
-        raise RuntimeError(f"bench stub: no canned answer for sqs {operation}")
-    text = json.loads(body)["MessageBody"]
-    digest = hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - SQS's checksum
-    return json.dumps({"MessageId": "bench-0001", "MD5OfMessageBody": digest}).encode()
+    def digest(text: str) -> str:
+        return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - SQS's checksum
+
+    if operation == "SendMessage":
+        text = json.loads(body)["MessageBody"]
+        return json.dumps({"MessageId": "bench-0001", "MD5OfMessageBody": digest(text)}).encode()
+    if operation == "SendMessageBatch":  # the delivery queue: a form's notify targets
+        entries = json.loads(body)["Entries"]
+        done = [
+            {"Id": e["Id"], "MessageId": f"bench-{i}", "MD5OfMessageBody": digest(e["MessageBody"])}
+            for i, e in enumerate(entries)
+        ]
+        return json.dumps({"Successful": done, "Failed": []}).encode()
+    raise RuntimeError(f"bench stub: no canned answer for sqs {operation}")
 
 
 def _write_units(service: str, operation: str, request: Any) -> int:  # noqa: ANN401
