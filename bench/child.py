@@ -10,6 +10,9 @@ Modes (argv[1]):
 ``floor``
     ``import boto3``, ``boto3.client("sesv2")`` and one stubbed ``SendEmail``: the least any
     Python Lambda that sends through SES can do.
+``needs``
+    The floor plus the libraries this design needs (the DynamoDB client, email-validator,
+    Powertools' Logger and Metrics) and none of the project's code: a bound, for information.
 ``handler``
     Import the Lambda entry named in template.yaml (Lambda's INIT phase), then invoke it once
     with the event read from argv[2] (Lambda's first INVOKE).
@@ -91,11 +94,20 @@ def _dynamodb_answer(operation: str, body: bytes) -> bytes:
 def _sqs_answer(operation: str, body: bytes) -> bytes:
     import hashlib
 
-    if operation != "SendMessage":
-        raise RuntimeError(f"bench stub: no canned answer for sqs {operation}")
-    text = json.loads(body)["MessageBody"]
-    digest = hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - SQS's checksum
-    return json.dumps({"MessageId": "bench-0001", "MD5OfMessageBody": digest}).encode()
+    def digest(text: str) -> str:
+        return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - SQS's checksum
+
+    if operation == "SendMessage":
+        text = json.loads(body)["MessageBody"]
+        return json.dumps({"MessageId": "bench-0001", "MD5OfMessageBody": digest(text)}).encode()
+    if operation == "SendMessageBatch":  # the delivery queue: a form's notify targets
+        entries = json.loads(body)["Entries"]
+        done = [
+            {"Id": e["Id"], "MessageId": f"bench-{i}", "MD5OfMessageBody": digest(e["MessageBody"])}
+            for i, e in enumerate(entries)
+        ]
+        return json.dumps({"Successful": done, "Failed": []}).encode()
+    raise RuntimeError(f"bench stub: no canned answer for sqs {operation}")
 
 
 def _write_units(service: str, operation: str, request: Any) -> int:  # noqa: ANN401
@@ -191,6 +203,35 @@ def run_floor() -> dict[str, Any]:
     import boto3
 
     client = boto3.client("sesv2")
+    t_ready = time.perf_counter()
+    t_invoke = time.perf_counter()
+    response = floor_send(client)
+    t_done = time.perf_counter()
+    return {
+        "t_init": t_init,
+        "t_ready": t_ready,
+        "t_invoke": t_invoke,
+        "t_done": t_done,
+        "status": 200 if response["MessageId"] else 0,
+        "calls": list(CALLS),
+    }
+
+
+def run_needs() -> dict[str, Any]:
+    """The floor plus the libraries this design cannot do without, and none of its own code:
+    the DynamoDB client (durable before any 2xx), email-validator (the addresses), Powertools'
+    Logger and Metrics (the handlers' wiring). What the function's own code may add to a cold
+    start is the target minus this."""
+    t_init = time.perf_counter()
+    install_network_stub()
+    import boto3
+    import email_validator  # noqa: F401
+    from aws_lambda_powertools import Logger, Metrics
+
+    Logger(service="bench")
+    Metrics(namespace="bench", service="bench")
+    client = boto3.client("sesv2")
+    boto3.client("dynamodb")
     t_ready = time.perf_counter()
     t_invoke = time.perf_counter()
     response = floor_send(client)
@@ -341,7 +382,9 @@ def _attribute(
         try:
             return original(self, operation, params)
         finally:
-            inside[0] += clock() - started
+            spent = clock() - started
+            inside[0] += spent
+            samples.setdefault(f"sdk {operation}", []).append(spent)
 
     service = sys.modules.get("toiawase.core.submit")
     if service is not None and hasattr(service, "compose"):
@@ -385,6 +428,8 @@ def main(argv: list[str]) -> int:
     mode, source, out = argv[1], argv[2], argv[3]
     if mode == "floor":
         result = run_floor()
+    elif mode == "needs":
+        result = run_needs()
     elif mode == "handler":
         result = run_handler(source)
     elif mode == "warm":

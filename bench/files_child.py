@@ -61,10 +61,16 @@ def stub(request: Any, event_name: str, **_: object) -> Any:  # noqa: ANN401
     key = path if parts.netloc.startswith("bench-files.") else path.partition("/")[2]
     if service == "s3" and operation == "PutObject":
         body = request.body
-        data = body if isinstance(body, bytes) else body.read()
-        # S3 keeps what the function PUTs, not the function: the in-memory bucket keeps a
-        # stand-in, or the bench would count the bucket's copy as the function's (nothing
-        # here reads an object PUT under submissions/ back).
+        if key.startswith("submissions/") and not isinstance(body, bytes):
+            # S3 keeps what the function PUTs, not the function: the in-memory bucket keeps a
+            # stand-in (nothing here reads an object PUT under submissions/ back), and the
+            # stream is drained as a socket would send it, 64 KB at a time; reading it whole
+            # would count a copy of the file that the function never makes.
+            while body.read(65536):
+                pass
+            data = b""
+        else:
+            data = body if isinstance(body, bytes) else body.read()
         OBJECTS[key] = b"" if key.startswith("submissions/") else data
         return _answer(url, 200, b"", {"ETag": '"bench"'})
     if service == "s3" and operation == "CopyObject":

@@ -168,6 +168,22 @@ def render(results: dict[str, Any]) -> str:
             f"{floor['spread']:.0%}{busy}",
             "",
         )
+        needs = data.get("needs")
+        if needs:
+            room = COLD_RATIO_MAX * floor["median_ms"] - needs["median_ms"]
+            add(
+                "cold",
+                f"  bound: floor + DynamoDB client, email-validator, Powertools Logger/Metrics, "
+                f"no project code ({needs['median_ms']:.0f} ms, info)",
+                f"{needs['ratio']:.2f}x",
+            )
+            add(
+                "cold",
+                f"    so the {COLD_RATIO_MAX:g}x target leaves {room:.0f} ms for the project's "
+                f"own imports, clients and first invoke (they take "
+                f"{handler['median_ms'] - needs['median_ms']:.0f} ms)",
+                "",
+            )
         light = data.get("cold_lightest")
         if light:
             add(
@@ -224,6 +240,18 @@ def render(results: dict[str, Any]) -> str:
             f"{parts.get('aws_calls', 0.0):.3f} ms; compose {parts.get('compose', 0.0):.3f} ms",
             "",
         )
+        per_call = {k[4:]: v for k, v in parts.items() if k.startswith("sdk ")}
+        if per_call and floor_ms:
+            sdk_ratio = parts.get("aws_calls", 0.0) / floor_ms
+            shown = ", ".join(f"{op} {ms / floor_ms:.2f}x" for op, ms in per_call.items())
+            add(
+                "warm",
+                f"  bound: the SDK's calls alone / floor ({shown}); the {WARM_P50_MAX_RATIO:g}x "
+                f"target leaves {max(WARM_P50_MAX_RATIO - sdk_ratio, 0):.2f}x "
+                f"({max(WARM_P50_MAX_RATIO * floor_ms - parts.get('aws_calls', 0.0), 0):.3f} ms) "
+                "for the project's own work",
+                f"{sdk_ratio:.2f}x",
+            )
     light = results.get("warm_lightest")
     if light:
         data = light["kinds"]["urlencoded"]

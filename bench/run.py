@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         for py in pythons:
             variants += [
                 measure.ColdVariant(f"{py.label}|floor", py, "floor", deployed),
+                measure.ColdVariant(f"{py.label}|needs", py, "needs", deployed),
                 measure.ColdVariant(f"{py.label}|cold", py, "handler", deployed),
                 measure.ColdVariant(f"{py.label}|cold_lightest", py, "handler", lightest),
                 measure.ColdVariant(f"{py.label}|cold_traced", py, "handler", traced),
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             floor_series = series[f"{py.label}|floor"]
             floor = floor_series.summary()
             entry: dict[str, Any] = {"executable": str(py.executable), "floor": floor}
-            for name in ("cold", "cold_lightest", "cold_traced"):
+            for name in ("cold", "cold_lightest", "cold_traced", "needs"):
                 figures = series[f"{py.label}|{name}"].summary()
                 figures["ratio"] = round(
                     measure.paired_ratio(series[f"{py.label}|{name}"], floor_series), 3
@@ -195,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             entry["cpu_ratio"] = entry["cold"]["cpu_ratio"]
             cold[py.label] = entry
         primary = pythons[0]
-        breakdown = measure.measure_import_breakdown(variants[1], event_path)
+        handler_variant = next(v for v in variants if v.key == f"{primary.label}|cold")
+        breakdown = measure.measure_import_breakdown(handler_variant, event_path)
         results["cold"] = {
             "interpreters": cold,
             "import_self_ms_by_group": breakdown,

@@ -85,7 +85,7 @@ def test_the_load_gets_true_answers_and_loses_nothing(tiny):
 def test_cold_figures_are_sane(tiny):
     [(label, data)] = tiny["cold"]["interpreters"].items()
     assert label.startswith("python 3.")
-    for variant in ("floor", "cold", "cold_lightest", "cold_traced"):
+    for variant in ("floor", "cold", "cold_lightest", "cold_traced", "needs"):
         figures = data[variant]
         assert figures["runs"] == 1
         assert 1 < figures["median_ms"] < 60_000
@@ -94,7 +94,7 @@ def test_cold_figures_are_sane(tiny):
         assert 0 < figures["median_invoke_ms"] < figures["median_ms"]
     # the cold start answered the browser's form post as the contract says: 303 to thank-you
     assert data["cold"]["statuses"] == data["cold_lightest"]["statuses"] == [303]
-    assert data["floor"]["statuses"] == [200]
+    assert data["floor"]["statuses"] == data["needs"]["statuses"] == [200]
     assert data["ratio_of_medians"] == pytest.approx(
         data["cold"]["median_ms"] / data["floor"]["median_ms"], rel=0.01
     )
@@ -118,8 +118,14 @@ def test_warm_figures_are_sane(tiny):
     assert 0 < tiny["warm"]["floor"]["p50_ms"] < 1_000
     assert 0 < tiny["warm"]["stub_us_p50"] < 10_000
     parts = tiny["warm"]["parts_ms_p50"]
-    assert {"own_work", "aws_calls"} <= set(parts) <= {"compose", "own_work", "aws_calls"}
+    sdk = {name for name in parts if name.startswith("sdk ")}
+    assert sdk == {"sdk TransactWriteItems", "sdk SendEmail", "sdk UpdateItem"}, parts
+    assert {"own_work", "aws_calls"} <= set(parts) - sdk <= {"compose", "own_work", "aws_calls"}
     assert all(ms > 0 for ms in parts.values())
+    # each call's time is part of the calls' total
+    assert sum(parts[name] for name in sdk) == pytest.approx(parts["aws_calls"], rel=0.5)
+    assert "bound: the SDK's calls alone / floor" in tiny["table"]
+    assert "bound: floor + DynamoDB client" in tiny["table"]
 
 
 def test_memory_is_sane(tiny):

@@ -60,3 +60,26 @@ def test_ids_do_not_depend_on_state_captured_before_a_snapshot():
     random.seed(7)
     b = wiring.new_submission_id()
     assert a != b and len(a) == 32
+
+
+def test_prime_builds_the_adapters_requests_create_lazily(monkeypatch):
+    """Before a snapshot, every adapter a request may build on first use is built, so a
+    restored copy does not load a service model on its first request."""
+    from toiawase.adapters import aws
+
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    env = {
+        "SUBMISSIONS_TABLE": "prime-submissions",
+        "FILES_BUCKET": "prime-files",
+        "RETRY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/prime-retry",
+        "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/prime-deliver",
+    }
+    for built in (wiring._files, wiring._uploads, wiring._deliveries):
+        built.cache_clear()
+    deps = wiring.prime(env, wiring.ses_sender())
+    assert deps.files is not None and deps.uploads is not None
+    assert wiring._files.cache_info().currsize == 1  # the S3 adapter (and its client)
+    assert wiring._uploads.cache_info().currsize == 1
+    assert wiring._deliveries.cache_info().currsize == 1
+    assert aws.client.cache_info().currsize >= 3  # sesv2, dynamodb, sqs
+    assert "toiawase.adapters.s3_files" in sys.modules

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toiawase.core.text import InvalidText, clean_body_text, clean_header_text
 
@@ -47,3 +49,50 @@ def test_body_text_refuses_lone_surrogates():
 
 def test_body_text_keeps_tabs_and_newlines():
     assert clean_body_text("a\tb\r\nc") == "a\tb\nc"
+
+
+# The fast paths of _one_line and fold_for_matching (skip the per-character pass when the text
+# is printable) must give exactly what the per-character pass gives: reference copies of it.
+def _one_line_reference(value: str) -> str:
+    import re
+    import unicodedata
+
+    forbidden = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if unicodedata.category(ch) not in forbidden or ch in "\t\n\r"
+    )
+    return re.sub(r"\s+", " ", kept).strip()
+
+
+def _fold_reference(value: str) -> str:
+    import re
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", value)
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    folded = re.sub("[\ufe00-\ufe0f\U000e0100-\U000e01ef]", "", folded)
+    return unicodedata.normalize("NFKC", folded.casefold())
+
+
+TRICKY = "a b\u3000c\u200bd\u202ee\u2028f\u00a0g\ufeffh\tI\nJ\u00adk\U000e0001\ue000\ufe0f\u0378"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list(TRICKY))))
+def test_the_fast_paths_match_the_per_character_pass(value: str):
+    from toiawase.core.text import _one_line, fold_for_matching
+
+    assert _one_line(value) == _one_line_reference(value)
+    assert fold_for_matching(value) == _fold_reference(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["plain ascii", "お問い合わせ です", TRICKY, "x\u200by", "a\u3000b"]
+)
+def test_the_fast_paths_match_on_known_cases(value: str):
+    from toiawase.core.text import _one_line, fold_for_matching
+
+    assert _one_line(value) == _one_line_reference(value)
+    assert fold_for_matching(value) == _fold_reference(value)

@@ -79,13 +79,26 @@ class SubmitterAddress:
     header: str | None
 
 
+# The last address validated, by its normalised form. A submission's address is validated once
+# as typed; the reply-to header and the privacy hash then ask again about the normalised form,
+# which this answers without running email-validator twice more (~0.1 ms of a warm request).
+# One entry, replaced by the next valid address: nothing accumulates in a container.
+_last: dict[str, SubmitterAddress] = {}
+
+
 def parse_submitter_address(value: str) -> SubmitterAddress:
     """Validate a submitted address; internationalised addresses are accepted."""
+    known = _last.get(value)
+    if known is not None:
+        return known
     try:
         result = validate_email(value, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
         raise AddressError(address_problem(value)) from exc
-    return SubmitterAddress(normalized=result.normalized, header=result.ascii_email)
+    parsed = SubmitterAddress(normalized=result.normalized, header=result.ascii_email)
+    _last.clear()
+    _last[parsed.normalized] = parsed
+    return parsed
 
 
 def parse_owner_address(value: str) -> str:

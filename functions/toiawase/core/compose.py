@@ -590,10 +590,13 @@ def _head(raw: bytes) -> bytes:
     return raw[:end] if end >= 0 else raw
 
 
+_NOT_7BIT = re.compile(rb"[\x7f-\xff]")  # DEL and every 8-bit byte
+
+
 def _check_header_block(raw: bytes, expected: list[str]) -> None:
     head = _head(raw)
     bare = head.replace(b"\r\n", b"")
-    if any(byte > 0x7E for byte in head) or b"\r" in bare or b"\n" in bare:
+    if _NOT_7BIT.search(head) or b"\r" in bare or b"\n" in bare:
         raise CompositionError("the header block is not 7-bit CRLF text")
     if sorted(header_names(raw)) != sorted(expected):
         raise CompositionError("the serialized headers differ from the composed ones")

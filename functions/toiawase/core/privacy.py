@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from email_validator import EmailNotValidError, validate_email
+from toiawase.core.address import AddressError, parse_submitter_address
 
 if TYPE_CHECKING:
     from toiawase.core.outcome import Dependencies
@@ -40,10 +40,8 @@ def normalise_address(address: str) -> str:
     string still finds nothing but never fails.
     """
     try:
-        return validate_email(
-            address.strip(), check_deliverability=False, allow_smtputf8=True
-        ).normalized
-    except EmailNotValidError:
+        return parse_submitter_address(address.strip()).normalized
+    except AddressError:
         return address.strip()
 
 

@@ -594,7 +594,7 @@ def _keep_files(files: SubmissionFiles, sid: str, deps: Dependencies) -> Submiss
 def _plan(form: Form | None, sid: str, stored: bool, deps: Dependencies, notes: list[str]) -> None:
     """Queue the form's deliveries. The consumer reads the submission from the table, so a
     submission that could not be stored has none (``DeliveriesNotKept`` says so)."""
-    if form is None or not (form.notify or form.receipt is not None):
+    if form is None or not form.delivers:
         return  # nothing to deliver: the notify code is not even imported (cold start)
     from toiawase.core.notify.delivery import plan_deliveries, planned
 

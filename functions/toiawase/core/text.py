@@ -46,11 +46,16 @@ def clean_body_text(value: str) -> str:
 
 def _one_line(value: str) -> str:
     """``value`` without forbidden characters (``_HEADER_FORBIDDEN``), white space collapsed."""
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in value
-        if unicodedata.category(ch) not in _HEADER_FORBIDDEN or ch in "\t\n\r"
-    )
+    if value.isprintable():
+        # Fast path, same result: every forbidden category is non-printable to Python, and the
+        # only printable white space is the ASCII space, so there is nothing to drop or replace.
+        kept = value
+    else:
+        kept = "".join(
+            " " if ch.isspace() else ch
+            for ch in value
+            if unicodedata.category(ch) not in _HEADER_FORBIDDEN or ch in "\t\n\r"
+        )
     return _WHITESPACE_RUN.sub(" ", kept).strip()
 
 
@@ -94,6 +99,9 @@ def fold_for_matching(value: str) -> str:
     fold to ``viagra``; a full-width ``https://`` folds to ``https://`` so the link count sees it.
     """
     folded = unicodedata.normalize("NFKC", value)
-    folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    if not folded.replace("\n", "").replace("\t", "").isprintable():
+        # Only text with a non-printable character can hold a Cf one (Python counts every
+        # "Other" category as non-printable): most messages skip this per-character pass.
+        folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     folded = _VARIATION_SELECTORS.sub("", folded)
     return unicodedata.normalize("NFKC", folded.casefold())

@@ -261,10 +261,26 @@ def files(env: Mapping[str, str]) -> FileStore | None:
     return _lazy_files(bucket, env.get(S3_ENDPOINT_URL, "").strip()) if bucket else None
 
 
+class _LazyUploads:
+    """The upload ledger, its module imported at first use: only the direct-upload routes and
+    forms with file fields touch it, so a plain submission never loads the S3 adapter."""
+
+    def __init__(self, table: str) -> None:
+        self._table = table
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the UploadLedger method asked for
+        return getattr(_uploads(self._table), name)
+
+
+@cache
+def _lazy_uploads(table: str) -> UploadLedger:
+    return cast("UploadLedger", _LazyUploads(table))
+
+
 def uploads(env: Mapping[str, str]) -> UploadLedger | None:
     """The upload ledger: items of the submissions table, when there is a bucket too."""
     table = env.get(SUBMISSIONS_TABLE, "").strip()
-    return _uploads(table) if table and env.get(FILES_BUCKET, "").strip() else None
+    return _lazy_uploads(table) if table and env.get(FILES_BUCKET, "").strip() else None
 
 
 def prime(env: Mapping[str, str], sender: Sender) -> Dependencies:
@@ -277,6 +293,12 @@ def prime(env: Mapping[str, str], sender: Sender) -> Dependencies:
         _deliveries(env[DELIVERY_QUEUE_URL].strip())
     if env.get(REPLY_HASH_KEY, "").strip().startswith("arn:"):
         aws.client("secretsmanager")  # its model only: the secret is read after a restore
+    bucket = env.get(FILES_BUCKET, "").strip()
+    if bucket:
+        _files(bucket, env.get(S3_ENDPOINT_URL, "").strip())  # S3's model and the adapter
+        table = env.get(SUBMISSIONS_TABLE, "").strip()
+        if table:
+            _uploads(table)
     return deps
 
 
