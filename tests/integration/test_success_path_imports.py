@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OFF_THE_SUCCESS_PATH = (
     "boto3",
     "aws_lambda_powertools.utilities.typing",  # type hints only
-    "toiawase.core.notify.delivery",
-    "toiawase.core.notify.receipt",
+    "toiawase.core.notify",
     "toiawase.adapters.delivery_store",
     "toiawase.adapters.s3_files",
     "toiawase.local",

@@ -159,3 +159,39 @@ def test_generated_submissions_give_the_email_packages_bytes(name, message, subj
     except InputError:
         return  # refused before composition: nothing to compare
     same_bytes(pairs)
+
+
+# The shortcut in _body (base64 chosen without running the quoted-printable encoder) relies on
+# _qp_length_at_least never exceeding what quoprimime.body_encode writes.
+LINE_BYTES = st.binary(max_size=200) | st.lists(
+    st.sampled_from([b"a", b" ", b"\t", b"=", b"\x85", b"\x0b", b"\x1c", b"\xe3\x81\x82", b"\x00"]),
+    max_size=120,
+).map(b"".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(LINE_BYTES.map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")), max_size=10))
+def test_the_quoted_printable_bound_is_a_lower_bound(lines: list[bytes]):
+    from email import quoprimime
+
+    sniff = b"\r\n".join(lines) + b"\r\n"
+    written = quoprimime.body_encode(sniff.decode("latin-1"), 78)
+    assert compose_module._qp_length_at_least(lines) <= len(written)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(max_size=120) | st.sampled_from(["日本語のお問い合わせです。" * 9, "ascii " * 30]),
+        max_size=14,
+    ).map("\n".join)
+)
+def test_the_shortcut_picks_what_the_encoder_would(text: str):
+    """``_body`` with the shortcut gives what it gives when the encoder always runs."""
+    shortcut = compose_module._body(text)
+    original = compose_module._qp_length_at_least
+    compose_module._qp_length_at_least = lambda lines: 0
+    try:
+        assert compose_module._body(text) == shortcut
+    finally:
+        compose_module._qp_length_at_least = original

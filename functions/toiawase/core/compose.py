@@ -542,8 +542,15 @@ def _body(text: str) -> tuple[str, str]:
         data = b"\r\n".join(lines) + b"\r\n"
         return ("7bit" if data.isascii() else "8bit"), data.decode("utf-8")
     sniff = b"\r\n".join(lines[:10]) + b"\r\n"
-    sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), _LINE)
-    if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
+    sniff_b64 = len(binascii.b2a_base64(sniff))
+    # Japanese text: most bytes need "=XX", so quoted-printable cannot be the shorter one and
+    # the package's (pure Python) encoder need not run to find that out: each escaped byte
+    # costs three characters, each line break at least one (``_qp_length_at_least``).
+    if _qp_length_at_least(lines[:10]) > sniff_b64:
+        sniff_qp = ""
+    else:
+        sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), _LINE)
+    if not sniff_qp or len(sniff_qp) > sniff_b64:
         data = b"\r\n".join(lines) + b"\r\n"
         per_line = _LINE // 4 * 3
         encoded = [
@@ -555,6 +562,29 @@ def _body(text: str) -> tuple[str, str]:
         return "quoted-printable", _NEWLINES.sub("\r\n", sniff_qp)
     whole = (b"\n".join(lines) + b"\n").decode("latin-1")
     return "quoted-printable", _NEWLINES.sub("\r\n", quoprimime.body_encode(whole, _LINE))
+
+
+# The bytes ``quoprimime.body_encode`` writes as they are (RFC 2045 §6.7: printable ASCII but
+# "=", and space and tab); every other byte of a line becomes three characters, "=XX".
+_QP_LITERAL = bytes(range(33, 127)).replace(b"=", b"") + b" \t"
+
+
+# Bytes that ``str.splitlines`` (which ``body_encode`` uses on the Latin-1 text) takes for a
+# line break besides CR and LF: they leave no character of their own, only an end of line.
+_SPLITS_LINES = b"\x0b\x0c\x1c\x1d\x1e\x85"
+
+
+def _qp_length_at_least(lines: list[bytes]) -> int:
+    """A lower bound of ``len(quoprimime.body_encode(...))`` for these lines (CRLF-joined):
+    one character per byte, two more for each byte that must be escaped, one end of line per
+    line; a byte ``splitlines`` breaks at counts nothing. Soft line breaks, escaped trailing
+    white space and the extra ends of line only add to it."""
+    total = 0
+    for line in lines:
+        breaks = len(line) - len(line.translate(None, _SPLITS_LINES))
+        escaped = len(line.translate(None, _QP_LITERAL)) - breaks
+        total += len(line) - breaks + 2 * escaped + 1
+    return total
 
 
 def new_boundary() -> str:

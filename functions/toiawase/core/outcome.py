@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from toiawase.core.http import HttpResponse
-from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     Admission,
     CaptchaVerifier,
@@ -16,6 +16,10 @@ from toiawase.core.ports import (
     SubmissionStore,
     UploadLedger,
 )
+
+if TYPE_CHECKING:
+    # A type only: the notify package is imported when a form delivers (cold start).
+    from toiawase.core.notify.ports import DeliveryQueue
 
 
 @dataclass(frozen=True)

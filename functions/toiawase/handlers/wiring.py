@@ -11,12 +11,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
 from toiawase.core import privacy
-from toiawase.core.notify.ports import DeliveryQueue
 from toiawase.core.ports import (
     Admission,
     Alerts,
@@ -31,6 +30,10 @@ from toiawase.core.ports import (
 )
 from toiawase.core.privacy import ReplyHasher
 from toiawase.core.service import Dependencies
+
+if TYPE_CHECKING:
+    # A type only: the notify package is imported when a form delivers (cold start).
+    from toiawase.core.notify.ports import DeliveryQueue
 
 SUBMISSIONS_TABLE = "SUBMISSIONS_TABLE"
 IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
