@@ -9,7 +9,7 @@ The three tables are written together, in one transaction per submission
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -192,21 +192,23 @@ def queue(env: Mapping[str, str]) -> RetryQueue | None:
     return _queue(url) if url else None
 
 
-class _LazyDeliveries:
-    """The delivery queue's adapter, imported and built at first use: its module brings the
-    notify code (~10-20 ms of a cold start, measured), which only forms with notify targets or
-    a receipt use; ``core.submit`` does not touch the queue otherwise."""
+class _Lazy:
+    """Stands for the adapter ``build()`` returns, built (and its module imported) at its first
+    use: for adapters that only some requests need, whose modules or clients would otherwise
+    be a cost of every cold start (measured: ``make bench``, docs/performance.md)."""
 
-    def __init__(self, url: str) -> None:
-        self._url = url
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = build
 
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the DeliveryQueue method asked for
-        return getattr(_deliveries(self._url), name)
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the adapter's method asked for
+        return getattr(self._build(), name)
 
 
 @cache
 def _lazy_deliveries(url: str) -> DeliveryQueue:
-    return cast("DeliveryQueue", _LazyDeliveries(url))
+    # Its module brings the notify code (~10-20 ms), which only forms with notify targets or a
+    # receipt use; ``core.submit`` does not touch the queue otherwise.
+    return cast("DeliveryQueue", _Lazy(lambda: _deliveries(url)))
 
 
 def deliveries(env: Mapping[str, str]) -> DeliveryQueue | None:
@@ -242,20 +244,11 @@ def _uploads(table: str) -> UploadLedger:
     return DynamoUploadLedger(aws.client("dynamodb"), table)
 
 
-class _LazyFiles:
-    """The file bucket, its S3 client created on first use: a form without file fields (and
-    every request of a container that never sees one) never loads S3's model."""
-
-    def __init__(self, bucket: str, endpoint: str) -> None:
-        self._bucket, self._endpoint = bucket, endpoint
-
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the FileStore method asked for
-        return getattr(_files(self._bucket, self._endpoint), name)
-
-
 @cache
 def _lazy_files(bucket: str, endpoint: str) -> FileStore:
-    return cast("FileStore", _LazyFiles(bucket, endpoint))
+    # A form without file fields (and every request of a container that never sees one)
+    # never loads S3's model.
+    return cast("FileStore", _Lazy(lambda: _files(bucket, endpoint)))
 
 
 def files(env: Mapping[str, str]) -> FileStore | None:
@@ -264,20 +257,10 @@ def files(env: Mapping[str, str]) -> FileStore | None:
     return _lazy_files(bucket, env.get(S3_ENDPOINT_URL, "").strip()) if bucket else None
 
 
-class _LazyUploads:
-    """The upload ledger, its module imported at first use: only the direct-upload routes and
-    forms with file fields touch it, so a plain submission never loads the S3 adapter."""
-
-    def __init__(self, table: str) -> None:
-        self._table = table
-
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the UploadLedger method asked for
-        return getattr(_uploads(self._table), name)
-
-
 @cache
 def _lazy_uploads(table: str) -> UploadLedger:
-    return cast("UploadLedger", _LazyUploads(table))
+    # Only the direct-upload routes and forms with file fields touch it.
+    return cast("UploadLedger", _Lazy(lambda: _uploads(table)))
 
 
 def uploads(env: Mapping[str, str]) -> UploadLedger | None:
