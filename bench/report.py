@@ -173,8 +173,9 @@ def render(results: dict[str, Any]) -> str:
             room = COLD_RATIO_MAX * floor["median_ms"] - needs["median_ms"]
             add(
                 "cold",
-                f"  bound: floor + DynamoDB client, email-validator, Powertools Logger/Metrics, "
-                f"no project code ({needs['median_ms']:.0f} ms, info)",
+                f"  bound: the libraries as the function uses them (botocore, SES + DynamoDB "
+                f"clients, email-validator, Powertools) and the 3 calls, no project code "
+                f"({needs['median_ms']:.0f} ms, info)",
                 f"{needs['ratio']:.2f}x",
             )
             add(
