@@ -191,7 +191,7 @@ def parse_urlencoded_text(text: str, max_fields: int) -> Pairs:
     """``parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=max_fields)``.
 
     Why not ``parse_qsl`` itself: its ``unquote`` turns every ``%XX`` into a byte in a Python
-    loop, ~0.12 ms for a short Japanese message (a fifth of a warm request's own work,
+    loop, ~0.12 ms for a short Japanese message (about a tenth of a warm request's own work,
     docs/performance.md); here each run of escapes is one ``bytes.fromhex``. Same grammar,
     same order: split on ``&``, then on the first ``=``, *then* decode (``%26`` stays in a
     value), ``+`` is a space, a name without ``=`` has an empty value, empty pieces are
