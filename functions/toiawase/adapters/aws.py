@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -103,14 +103,19 @@ def client(service: str) -> Any:  # noqa: ANN401 - botocore clients are typed pe
     return _guard(made, AFTER_SEND_RESERVE if service == "sesv2" else 0.0)
 
 
-class _LazyClient:
-    """Stands for ``client(service)`` and creates it at its first use (``lazy_client``)."""
+class Lazy:
+    """Stands for what ``build()`` returns, built at its first use (an attribute asked for).
 
-    def __init__(self, service: str) -> None:
-        self._service = service
+    For clients and adapters that only some requests need: their service models and modules
+    would otherwise be a cost of every cold start (measured: ``make bench``). ``build`` is
+    expected to cache (``client`` does, and so do the wiring's builders).
+    """
 
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the client's attribute
-        return getattr(client(self._service), name)
+    def __init__(self, build: Callable[[], object]) -> None:
+        self._build = build
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the built object's attribute
+        return getattr(self._build(), name)
 
 
 def lazy_client(service: str) -> Any:  # noqa: ANN401 - a botocore client, in effect
@@ -120,7 +125,7 @@ def lazy_client(service: str) -> Any:  # noqa: ANN401 - a botocore client, in ef
     queues: SQS): building a client loads the service's model, ~5-15 ms of a cold start for a
     call most containers never make (docs/performance.md).
     """
-    return _LazyClient(service)
+    return Lazy(lambda: client(service))
 
 
 @cache

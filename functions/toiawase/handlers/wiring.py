@@ -9,9 +9,9 @@ The three tables are written together, in one transaction per submission
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from toiawase.adapters import aws
 from toiawase.adapters.ses import SesSender
@@ -192,23 +192,11 @@ def queue(env: Mapping[str, str]) -> RetryQueue | None:
     return _queue(url) if url else None
 
 
-class _Lazy:
-    """Stands for the adapter ``build()`` returns, built (and its module imported) at its first
-    use: for adapters that only some requests need, whose modules or clients would otherwise
-    be a cost of every cold start (measured: ``make bench``, docs/performance.md)."""
-
-    def __init__(self, build: Callable[[], object]) -> None:
-        self._build = build
-
-    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the adapter's method asked for
-        return getattr(self._build(), name)
-
-
 @cache
 def _lazy_deliveries(url: str) -> DeliveryQueue:
     # Its module brings the notify code (~10-20 ms), which only forms with notify targets or a
     # receipt use; ``core.submit`` does not touch the queue otherwise.
-    return cast("DeliveryQueue", _Lazy(lambda: _deliveries(url)))
+    return cast("DeliveryQueue", aws.Lazy(lambda: _deliveries(url)))
 
 
 def deliveries(env: Mapping[str, str]) -> DeliveryQueue | None:
@@ -248,7 +236,7 @@ def _uploads(table: str) -> UploadLedger:
 def _lazy_files(bucket: str, endpoint: str) -> FileStore:
     # A form without file fields (and every request of a container that never sees one)
     # never loads S3's model.
-    return cast("FileStore", _Lazy(lambda: _files(bucket, endpoint)))
+    return cast("FileStore", aws.Lazy(lambda: _files(bucket, endpoint)))
 
 
 def files(env: Mapping[str, str]) -> FileStore | None:
@@ -260,7 +248,7 @@ def files(env: Mapping[str, str]) -> FileStore | None:
 @cache
 def _lazy_uploads(table: str) -> UploadLedger:
     # Only the direct-upload routes and forms with file fields touch it.
-    return cast("UploadLedger", _Lazy(lambda: _uploads(table)))
+    return cast("UploadLedger", aws.Lazy(lambda: _uploads(table)))
 
 
 def uploads(env: Mapping[str, str]) -> UploadLedger | None:
