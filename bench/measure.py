@@ -303,7 +303,21 @@ def measure_warm(
         "stub_us_p50": round(int(result["stub_ns_p50"]) / 1000, 2),
         "parts_ms_p50": parts,
         "own_work_ratio": round(parts.get("own_work", 0.0) * 1e6 / floor_p50, 2),
+        "design_floor": _design_floor(result.get("design_floor")),
         "peak_rss_mb": round(int(result["peak_rss_bytes"]) / 2**20, 1),
+    }
+
+
+def _design_floor(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The warm bound (``bench/child.py``'s ``_design_floor``): its p50 and its ratio to the
+    floor calls interleaved with it."""
+    if not found:
+        return None
+    return {
+        "p50_ms": round(int(found["ns_p50"]) / 1e6, 3),
+        "floor_p50_ms": round(int(found["floor_ns_p50"]) / 1e6, 3),
+        "ratio": round(int(found["ns_p50"]) / int(found["floor_ns_p50"]), 2),
+        "calls": list(found["calls"]),
     }
 
 

@@ -253,6 +253,29 @@ def render(results: dict[str, Any]) -> str:
                 "for the project's own work",
                 f"{sdk_ratio:.2f}x",
             )
+    design = warm.get("design_floor")
+    if design:
+        first = next(iter(warm["kinds"].values()))
+        add(
+            "warm",
+            f"  bound: the design's floor, no project code (the function's "
+            f"{len(design['calls'])} calls replayed as sent, Powertools' Logger and Metrics "
+            f"with one line and one metric, one email-validator check; {design['p50_ms']:.3f} "
+            f"/ {design['floor_p50_ms']:.3f} ms, interleaved)",
+            f"{design['ratio']:.2f}x",
+        )
+        room = WARM_P50_MAX_RATIO - design["ratio"]
+        left = (
+            f"so the {WARM_P50_MAX_RATIO:g}x target leaves {room:.2f}x for the project's own code"
+            if room > 0
+            else f"over the {WARM_P50_MAX_RATIO:g}x target by {-room:.2f}x before any project code"
+        )
+        add(
+            "warm",
+            f"    {left}; the {next(iter(warm['kinds']))} request spends "
+            f"{first['p50_ratio'] - design['ratio']:.2f}x on it",
+            "",
+        )
     light = results.get("warm_lightest")
     if light:
         data = light["kinds"]["urlencoded"]

@@ -128,6 +128,16 @@ def test_warm_figures_are_sane(tiny):
     assert "bound: the libraries as the function uses them" in tiny["table"]
 
 
+def test_the_design_floor_replays_the_functions_own_calls(tiny):
+    design = tiny["warm"]["design_floor"]
+    # the same operations, in the same order, as the function's success path
+    assert design["calls"] == ["TransactWriteItems", "SendEmail", "UpdateItem"]
+    assert 0 < design["p50_ms"] < 10_000 and 0 < design["floor_p50_ms"] < 1_000
+    assert design["ratio"] == pytest.approx(design["p50_ms"] / design["floor_p50_ms"], rel=0.05)
+    assert "bound: the design's floor, no project code" in tiny["table"]
+    assert "target leaves" in tiny["table"] or "before any project code" in tiny["table"]
+
+
 def test_memory_is_sane(tiny):
     for data in tiny["cold"]["interpreters"].values():
         assert 5 < data["cold"]["peak_rss_mb"] < 2_000
