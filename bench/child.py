@@ -355,7 +355,7 @@ def run_warm(events_path: str, requests: int) -> dict[str, Any]:
             "calls": calls,
             "write_units": write_units,
         }
-    parts = _attribute(module, handler, context, next(iter(events.values())), requests)
+    parts = _attribute(handler, context, next(iter(events.values())), floor_client, requests)
     design = _design_floor(handler, context, next(iter(events.values())), floor_client, requests)
     stub_ns: list[int] = []
     for _ in range(max(requests, 100)):
@@ -373,10 +373,10 @@ def run_warm(events_path: str, requests: int) -> dict[str, Any]:
 
 
 def _attribute(
-    module: ModuleType,
     handler: Callable[[dict[str, Any], BenchContext], dict[str, Any]],
     context: BenchContext,
     event: dict[str, Any],
+    floor_client: Any,  # noqa: ANN401 - a botocore client
     requests: int,
 ) -> dict[str, int]:
     """Where a warm request's time goes: the AWS calls (inside botocore, each one
@@ -385,7 +385,8 @@ def _attribute(
 
     Separate from the timed loop (the wrappers cost a little). Looks the pieces up by name
     (``toiawase.core.submit.compose``, ``BaseClient._make_api_call``) and skips any that is not
-    there, so a refactoring makes this silent, never wrong.
+    there, so a refactoring makes this silent, never wrong. Each request is followed by one
+    floor call, as in the timed loop: ``floor`` is their p50, the parts' own floor.
     """
     from botocore.client import BaseClient
 
@@ -406,6 +407,8 @@ def _attribute(
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counted(self: Any, operation: str, params: Any) -> Any:  # noqa: ANN401
+        if self is floor_client:
+            return original(self, operation, params)
         started = clock()
         try:
             return original(self, operation, params)
@@ -426,6 +429,10 @@ def _attribute(
             total = clock() - started
             samples.setdefault("aws_calls", []).append(inside[0])
             samples.setdefault("own_work", []).append(total - inside[0])
+            # the floor of these moments: the parts are ratios to it (bench/measure.py)
+            started = clock()
+            floor_send(floor_client)
+            samples.setdefault("floor", []).append(clock() - started)
     finally:
         BaseClient._make_api_call = original  # type: ignore[attr-defined]
     return {name: sorted(values)[len(values) // 2] for name, values in samples.items()}

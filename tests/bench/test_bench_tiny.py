@@ -112,15 +112,22 @@ def test_warm_figures_are_sane(tiny):
     for figures in kinds.values():
         assert figures["requests"] == 1
         assert 0 < figures["p50_ms"] <= figures["p99_ms"] < 10_000
+        # each kind is divided by the floor calls made between its own requests
+        assert 0 < figures["floor_p50_ms"] < 1_000
         assert figures["p50_ratio"] == pytest.approx(
-            figures["p50_ms"] / tiny["warm"]["floor"]["p50_ms"], rel=0.05
+            figures["p50_ms"] / figures["floor_p50_ms"], rel=0.05
         )
     assert 0 < tiny["warm"]["floor"]["p50_ms"] < 1_000
     assert 0 < tiny["warm"]["stub_us_p50"] < 10_000
     parts = tiny["warm"]["parts_ms_p50"]
     sdk = {name for name in parts if name.startswith("sdk ")}
     assert sdk == {"sdk TransactWriteItems", "sdk SendEmail", "sdk UpdateItem"}, parts
-    assert {"own_work", "aws_calls"} <= set(parts) - sdk <= {"compose", "own_work", "aws_calls"}
+    assert {"own_work", "aws_calls", "floor"} <= set(parts) - sdk
+    assert set(parts) - sdk <= {"compose", "own_work", "aws_calls", "floor"}
+    # the parts are divided by the floor calls interleaved with them
+    assert tiny["warm"]["own_work_ratio"] == pytest.approx(
+        parts["own_work"] / parts["floor"], rel=0.05
+    )
     assert all(ms > 0 for ms in parts.values())
     # each call's time is part of the calls' total
     assert sum(parts[name] for name in sdk) == pytest.approx(parts["aws_calls"], rel=0.5)
