@@ -62,6 +62,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def in_lambda(entry: dict[str, Any], memory_mb: int) -> dict[str, Any]:
+    """The cold starts as Lambda would run them at ``memory_mb``, by bench/price.py's CPU
+    model: start-up and INIT on a full vCPU (an on-demand INIT is not throttled), the first
+    invoke on ``memory_mb / 1769`` of one. This machine runs both phases at full speed, so
+    the measured ratio cannot show where the work is done; this one can. Information only."""
+
+    def modelled(figures: dict[str, Any]) -> float:
+        before = figures["median_startup_ms"] + figures["median_init_ms"]
+        return price.lambda_ms(before, figures["median_invoke_ms"], memory_mb)
+
+    floor_ms, cold_ms, needs_ms = (modelled(entry[k]) for k in ("floor", "cold", "needs"))
+    return {
+        "memory_mb": memory_mb,
+        "floor_ms": round(floor_ms, 1),
+        "cold_ms": round(cold_ms, 1),
+        "needs_ms": round(needs_ms, 1),
+        "ratio": round(cold_ms / floor_ms, 3),
+        "needs_ratio": round(needs_ms / floor_ms, 3),
+    }
+
+
 def interpreters(chosen: list[Path] | None, tiny: bool) -> list[measure.Interpreter]:
     if chosen:
         paths = chosen
@@ -194,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["ratio_of_medians"] = entry["cold"]["ratio_of_medians"]
             entry["ratio_traced"] = entry["cold_traced"]["ratio"]
             entry["cpu_ratio"] = entry["cold"]["cpu_ratio"]
+            entry["in_lambda"] = in_lambda(entry, memory_mb)
             cold[py.label] = entry
         primary = pythons[0]
         handler_variant = next(v for v in variants if v.key == f"{primary.label}|cold")

@@ -135,6 +135,23 @@ def test_warm_figures_are_sane(tiny):
     assert "bound: the libraries as the function uses them" in tiny["table"]
 
 
+def test_the_cold_starts_are_also_modelled_as_lambda_runs_them(tiny):
+    for data in tiny["cold"]["interpreters"].values():
+        modelled, cold, floor = data["in_lambda"], data["cold"], data["floor"]
+        # the first invoke is stretched by 1769 / memory, start-up and INIT are not
+        stretch = 1769 / modelled["memory_mb"]
+        expected = (
+            cold["median_startup_ms"] + cold["median_init_ms"] + cold["median_invoke_ms"] * stretch
+        )
+        assert modelled["cold_ms"] == pytest.approx(expected, rel=0.01)
+        assert modelled["cold_ms"] > cold["median_ms"]  # 256 MB is less than a vCPU
+        assert modelled["ratio"] == pytest.approx(
+            modelled["cold_ms"] / modelled["floor_ms"], rel=0.01
+        )
+        assert floor["median_ms"] < modelled["floor_ms"]
+    assert "modelled in Lambda at 256 MB" in tiny["table"]
+
+
 def test_the_design_floor_replays_the_functions_own_calls(tiny):
     design = tiny["warm"]["design_floor"]
     # the same operations, in the same order, as the function's success path
