@@ -38,7 +38,15 @@ SCRIPT = """
 import json, os, sys
 from bench import child
 child.install_network_stub()  # before any client exists, as in make bench
+import botocore.session
+made = []  # the services of the botocore clients created, in order
+create_client = botocore.session.Session.create_client
+def counted(self, service_name, *args, **kwargs):
+    made.append(service_name)
+    return create_client(self, service_name, *args, **kwargs)
+botocore.session.Session.create_client = counted
 import toiawase.handlers.submit as submit
+at_init = {"clients": list(made), "calls": list(child.CALLS)}
 with open(sys.argv[1], encoding="utf-8") as source:
     event = json.load(source)
 null = os.open(os.devnull, os.O_WRONLY)
@@ -46,8 +54,10 @@ saved = os.dup(1)
 os.dup2(null, 1)  # Powertools logs to stdout
 result = submit.lambda_handler(event, child.BenchContext("imports"))
 os.dup2(saved, 1)
-calls = [c for c in child.CALLS]
-print(json.dumps({"status": result["statusCode"], "modules": sorted(sys.modules), "calls": calls}))
+print(json.dumps({
+    "status": result["statusCode"], "modules": sorted(sys.modules), "calls": list(child.CALLS),
+    "init": at_init, "clients": made,
+}))
 """
 
 
@@ -63,8 +73,11 @@ def compiled_forms(tmp_path: Path, extra: str = "") -> Path:
     return tmp_path
 
 
-def run_post(task_root: Path, form: str | None = None) -> dict[str, Any]:
-    """One post in a fresh interpreter: the bench's urlencoded event (to ``/f/<form>``)."""
+def run_post(task_root: Path, form: str | None = None, *, in_lambda: bool = True) -> dict[str, Any]:
+    """One post in a fresh interpreter: the bench's urlencoded event (to ``/f/<form>``).
+
+    ``in_lambda``: with the variable Lambda's runtime sets (``AWS_EXECUTION_ENV``), as a
+    container; without it, as a test run or ``make dev`` imports the handler."""
     from bench.samples import events
 
     event = events()["urlencoded"]
@@ -93,6 +106,8 @@ def run_post(task_root: Path, form: str | None = None) -> dict[str, Any]:
             "POWERTOOLS_METRICS_NAMESPACE": "toiawase",
         }
     )
+    if in_lambda:
+        env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python3.13"
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(task_root / "event.json")],
         capture_output=True,
@@ -138,3 +153,30 @@ def test_a_form_with_a_webhook_does_load_the_notify_code(tmp_path):
     assert found["status"] == 303
     assert "toiawase.core.notify.delivery" in found["modules"]
     assert "sqs.SendMessageBatch" in found["calls"], found["calls"]
+
+
+def test_init_makes_the_success_paths_clients_and_no_call(tmp_path):
+    """In a container, INIT (the import) creates every client a plain submission uses (Lambda
+    runs INIT on a full vCPU; an invocation gets 256/1769 of one), without calling AWS; the
+    first request then creates none and makes the success path's calls."""
+    found = run_post(compiled_forms(tmp_path))
+    assert found["status"] == 303
+    assert found["init"]["calls"] == []  # no network during INIT: a slow AWS cannot fail it
+    assert sorted(found["init"]["clients"]) == ["dynamodb", "secretsmanager", "sesv2"]
+    assert found["clients"] == found["init"]["clients"]  # the first request made none
+    # the reply-hash key is read at the first stored submission, not at INIT
+    assert found["calls"] == [
+        "secrets-manager.GetSecretValue",
+        "dynamodb.TransactWriteItems",
+        "sesv2.SendEmail",
+        "dynamodb.UpdateItem",
+    ]
+
+
+def test_outside_lambda_the_import_makes_only_the_ses_client(tmp_path):
+    """A test run or ``make dev`` imports the handler before its environment is final: only
+    the SES client is made then, the others at first use, as before."""
+    found = run_post(compiled_forms(tmp_path), in_lambda=False)
+    assert found["status"] == 303
+    assert found["init"]["clients"] == ["sesv2"]
+    assert sorted(found["clients"]) == ["dynamodb", "secretsmanager", "sesv2"]

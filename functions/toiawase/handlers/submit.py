@@ -52,6 +52,17 @@ sender = SesSender(ses_client)
 snapstart.register(lambda: wiring.prime(os.environ, sender))
 
 
+def _in_lambda() -> bool:
+    return os.environ.get("AWS_EXECUTION_ENV", "").startswith("AWS_Lambda_")
+
+
+# In Lambda, the success path's adapters and clients are built now, in INIT, where Lambda gives
+# a full vCPU (``wiring.ready`` says why). Not in a test run or ``make dev``: they import this
+# module before setting the environment they run it with.
+if _in_lambda():
+    wiring.ready(os.environ, sender)
+
+
 def _record(outcome: Outcome) -> None:
     """Log and count an outcome: ids, codes and statuses only, never submitted content."""
     status = outcome.response.status
@@ -151,7 +162,7 @@ def _freeze_once() -> None:
 
     In Lambda only (``AWS_EXECUTION_ENV``): a test run or ``make dev`` imports this module in
     a process full of other objects, which must stay collectable."""
-    if not _frozen and os.environ.get("AWS_EXECUTION_ENV", "").startswith("AWS_Lambda_"):
+    if not _frozen and _in_lambda():
         _frozen.append(True)
         gc.freeze()
 

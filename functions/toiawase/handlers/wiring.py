@@ -162,9 +162,10 @@ def reply_hasher(env: Mapping[str, str]) -> ReplyHasher | None:
     first stored submission of a container and then kept: one ``GetSecretValue`` per container,
     before that submission's admission (so its first request makes four sequential calls;
     tests/integration/test_aws_calls.py pins it), none on a request that stores nothing. Not at
-    INIT: a container serving only status reads or preflights would pay for it, and a Secrets
-    Manager outage would fail INIT, hence every request, rather than first submissions. In
-    ``make dev`` and the tests it is the key itself.
+    INIT: a container serving only status reads or preflights would pay for the call, and a
+    Secrets Manager outage would fail INIT, hence every request, rather than first submissions
+    (only the client is made at INIT: ``ready``). In ``make dev`` and the tests it is the key
+    itself.
     """
     value = env.get(REPLY_HASH_KEY, "").strip()
     return _hasher(value) if value else None
@@ -257,16 +258,32 @@ def uploads(env: Mapping[str, str]) -> UploadLedger | None:
     return _lazy_uploads(table) if table and env.get(FILES_BUCKET, "").strip() else None
 
 
+def ready(env: Mapping[str, str], sender: Sender) -> Dependencies:
+    """What a plain submission's success path uses, built during INIT: its adapters, the
+    DynamoDB client they share and, when the reply-hash key is a secret, the Secrets Manager
+    client (its model only: no call is made, the secret is read at the first stored submission).
+
+    Why at INIT: Lambda runs an on-demand INIT on a full vCPU, and an invocation on the share of
+    one its memory buys (256/1769 of a vCPU at the template's 256 MB), so the same CPU work,
+    mostly loading two service models, is about seven times shorter here than in a container's
+    first request, where the visitor waits for it (``make bench``'s "modelled in Lambda" row).
+    It is AWS's advice for SDK clients too (create them outside the handler). What only some
+    requests use stays lazy: SQS (a failed send), the notify code, S3.
+    """
+    deps = dependencies(env, sender)
+    if env.get(REPLY_HASH_KEY, "").strip().startswith("arn:"):
+        aws.client("secretsmanager")
+    return deps
+
+
 def prime(env: Mapping[str, str], sender: Sender) -> Dependencies:
     """Everything a request could need, built before a SnapStart snapshot: the adapters and
     every client they may create lazily (so their service models are in the snapshot)."""
-    deps = dependencies(env, sender)
+    deps = ready(env, sender)  # with the Secrets Manager model: the secret is read after a restore
     if env.get(RETRY_QUEUE_URL, "").strip() or env.get(DELIVERY_QUEUE_URL, "").strip():
         aws.client("sqs")
     if env.get(DELIVERY_QUEUE_URL, "").strip():
         _deliveries(env[DELIVERY_QUEUE_URL].strip())
-    if env.get(REPLY_HASH_KEY, "").strip().startswith("arn:"):
-        aws.client("secretsmanager")  # its model only: the secret is read after a restore
     bucket = env.get(FILES_BUCKET, "").strip()
     if bucket:
         _files(bucket, env.get(S3_ENDPOINT_URL, "").strip())  # S3's model and the adapter
