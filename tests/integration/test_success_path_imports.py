@@ -46,7 +46,7 @@ def counted(self, service_name, *args, **kwargs):
     return create_client(self, service_name, *args, **kwargs)
 botocore.session.Session.create_client = counted
 import toiawase.handlers.submit as submit
-at_init = {"clients": list(made), "calls": list(child.CALLS)}
+at_init = {"clients": list(made), "calls": list(child.CALLS), "parser": "multipart" in sys.modules}
 with open(sys.argv[1], encoding="utf-8") as source:
     event = json.load(source)
 null = os.open(os.devnull, os.O_WRONLY)
@@ -164,6 +164,7 @@ def test_init_makes_the_success_paths_clients_and_no_call(tmp_path):
     assert found["init"]["calls"] == []  # no network during INIT: a slow AWS cannot fail it
     assert sorted(found["init"]["clients"]) == ["dynamodb", "secretsmanager", "sesv2"]
     assert found["clients"] == found["init"]["clients"]  # the first request made none
+    assert found["init"]["parser"]  # core.service.prepare: the Content-Type parser's module
     # the reply-hash key is read at the first stored submission, not at INIT
     assert found["calls"] == [
         "secrets-manager.GetSecretValue",
@@ -179,4 +180,5 @@ def test_outside_lambda_the_import_makes_only_the_ses_client(tmp_path):
     found = run_post(compiled_forms(tmp_path), in_lambda=False)
     assert found["status"] == 303
     assert found["init"]["clients"] == ["sesv2"]
+    assert not found["init"]["parser"]
     assert sorted(found["clients"]) == ["dynamodb", "secretsmanager", "sesv2"]

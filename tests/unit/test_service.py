@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.helpers import ENV, RecordingSender, fixed_id, form_request
 from toiawase.core.ports import SendFailed
-from toiawase.core.service import Dependencies, handle
+from toiawase.core.service import Dependencies, handle, prepare
 
 VALID = [("name", "山田 太郎"), ("email", "taro@example.jp"), ("message", "こんにちは")]
 
@@ -169,3 +169,42 @@ def test_misconfiguration_is_500_and_says_not_sent():
     )
     assert outcome.response.status == 500 and outcome.result == "misconfigured"
     assert "not sent" in json.loads(outcome.response.body)["message"] and sender.sent == []
+
+
+def compiled_forms_file(tmp_path):
+    from pathlib import Path
+
+    from toiawase.forms.check import check_file, compiled_json
+
+    source = tmp_path / "forms.yaml"
+    source.write_text((Path(__file__).parents[2] / "forms.yaml").read_text("utf-8"), "utf-8")
+    doc, problems = check_file(source)
+    assert doc is not None and not problems, problems
+    compiled = tmp_path / "forms.json"
+    compiled.write_text(compiled_json(doc), "utf-8")
+    return compiled
+
+
+def test_prepare_reads_the_forms_file_and_the_catalogues_before_any_request(tmp_path):
+    from toiawase.core import i18n
+    from toiawase.core.forms import load
+
+    env = {**ENV, "FORMS_FILE": str(compiled_forms_file(tmp_path))}
+    load._load_cached.cache_clear()
+    i18n.catalogue.cache_clear()
+    prepare(env)
+    assert i18n.catalogue.cache_info().currsize == len(i18n.LANGUAGES)
+    assert load._load_cached.cache_info().misses == 1  # the file, read and checked
+    outcome, _ = run(form_request(VALID), env=env)
+    assert outcome.result == "sent"
+    # the request found the forms and every catalogue it needed already read
+    assert load._load_cached.cache_info().misses == 1
+    assert i18n.catalogue.cache_info().misses == len(i18n.LANGUAGES)
+
+
+def test_prepare_leaves_a_configuration_problem_to_the_request(tmp_path):
+    env = {**ENV, "FORMS_FILE": str(tmp_path / "missing.json")}
+    prepare(env)  # no exception: INIT must not fail on what a request answers
+    outcome, sender = run(form_request(VALID), env=env)
+    assert outcome.response.status == 500 and outcome.result == "misconfigured"
+    assert "cannot be read" in (outcome.detail or "") and sender.sent == []

@@ -17,7 +17,7 @@ from toiawase.core.errors import ConfigError, InputError
 from toiawase.core.forms.model import FORM_ID_PATTERN, FormsConfig
 from toiawase.core.forms.resolve import form_settings, forms_for
 from toiawase.core.http import HttpRequest, HttpResponse, oversized_header
-from toiawase.core.i18n import Translator, choose_language, t, translator
+from toiawase.core.i18n import LANGUAGES, Translator, catalogue, choose_language, t, translator
 from toiawase.core.negotiate import wants_json
 from toiawase.core.outcome import Dependencies, Outcome
 from toiawase.core.parse import parse_content_type
@@ -27,12 +27,30 @@ from toiawase.core.status import STATUS_PREFIX, submission_status
 from toiawase.core.submit import SUBMIT_PATH, submit
 from toiawase.core.uploads import UPLOADS_SUFFIX, issue_uploads, load_upload_settings
 
-__all__ = ["Dependencies", "Outcome", "handle"]
+__all__ = ["Dependencies", "Outcome", "handle", "prepare"]
 
 # ``POST /f/{form}``: the form's id is one path segment of the forms file's id syntax.
 FORM_PATH = re.compile(rf"/f/({FORM_ID_PATTERN})")
 # ``POST /f/{form}/uploads``: presigned S3 POSTs for that form's file fields.
 UPLOADS_PATH = re.compile(rf"/f/({FORM_ID_PATTERN}){UPLOADS_SUFFIX}")
+
+
+def prepare(env: Mapping[str, str]) -> None:
+    """Read, ahead of the first request, what every request reads first: the settings, the
+    forms file, the answers' catalogues, and the Content-Type parser's module.
+
+    For a Lambda INIT (handlers/submit.py), where the same work is several times shorter than
+    in the first request. Each is cached as the request path would cache it, so a request
+    reads the same objects. A configuration problem is not raised here: the first request
+    answers it as every request does (500 ``misconfigured``, with its detail in the log).
+    """
+    parse_content_type("application/x-www-form-urlencoded")
+    for language in LANGUAGES:
+        catalogue(language)
+    try:
+        forms_for(env, load_settings(env))
+    except ConfigError:
+        return
 
 
 def handle(request: HttpRequest, env: Mapping[str, str], deps: Dependencies) -> Outcome:

@@ -25,7 +25,7 @@ from toiawase.core import answers
 from toiawase.core.errors import InputError
 from toiawase.core.http import HEADER_LIMITS
 from toiawase.core.i18n import Translator, choose_language, t, translator
-from toiawase.core.service import Outcome, handle
+from toiawase.core.service import Outcome, handle, prepare
 from toiawase.handlers import snapstart, wiring
 from toiawase.handlers.http_event import request_from_event, result_from_response
 from toiawase.handlers.tracing import capture_lambda_handler
@@ -57,10 +57,12 @@ def _in_lambda() -> bool:
 
 
 # In Lambda, the success path's adapters and clients are built now, in INIT, where Lambda gives
-# a full vCPU (``wiring.ready`` says why). Not in a test run or ``make dev``: they import this
-# module before setting the environment they run it with.
+# a full vCPU (``wiring.ready`` says why), and the configuration every request reads is read
+# (``core.service.prepare``). Not in a test run or ``make dev``: they import this module before
+# setting the environment they run it with.
 if _in_lambda():
     wiring.ready(os.environ, sender)
+    prepare(os.environ)
 
 
 def _record(outcome: Outcome) -> None:
