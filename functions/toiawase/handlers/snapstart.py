@@ -12,8 +12,10 @@ container restored from it, so:
   snapshot without opening a connection (no call is made during INIT or priming), and they read
   credentials from the environment Lambda refreshes at restore; the ``@cache`` of adapters
   holds configuration only, no per-container value.
-* **priming**: before the snapshot, the configured adapters are built (loading the DynamoDB
-  and SQS service models), so a restored container does not pay for them on its first request.
+* **priming**: every Lambda INIT already builds the success path's adapters and clients and
+  reads the configuration (``wiring.ready``, ``core.service.prepare``); before the snapshot,
+  the rest of the configured adapters are built too (SQS, S3 and the notify queue's models),
+  so a restored container does not pay for them on its first request.
 
 The hooks are registered only when Lambda says the function initialises for SnapStart
 (``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``); ``snapshot_restore_py`` ships with Lambda's
