@@ -62,6 +62,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def before_invoke_ms(figures: dict[str, Any]) -> float:
+    """A cold start's time before its first invocation: start-up and INIT (both billed since
+    2025-08-01, both on a full vCPU in the model), the sum of their medians."""
+    return float(figures["median_startup_ms"] + figures["median_init_ms"])
+
+
 def in_lambda(entry: dict[str, Any], memory_mb: int) -> dict[str, Any]:
     """The cold starts as Lambda would run them at ``memory_mb``, by bench/price.py's CPU
     model: start-up and INIT on a full vCPU (an on-demand INIT is not throttled), the first
@@ -69,8 +75,7 @@ def in_lambda(entry: dict[str, Any], memory_mb: int) -> dict[str, Any]:
     the measured ratio cannot show where the work is done; this one can. Information only."""
 
     def modelled(figures: dict[str, Any]) -> float:
-        before = figures["median_startup_ms"] + figures["median_init_ms"]
-        return price.lambda_ms(before, figures["median_invoke_ms"], memory_mb)
+        return price.lambda_ms(before_invoke_ms(figures), figures["median_invoke_ms"], memory_mb)
 
     floor_ms, cold_ms, needs_ms = (modelled(entry[k]) for k in ("floor", "cold", "needs"))
     return {
@@ -266,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     first = cold[primary.label]["cold"]
     invoke_ms = first["median_invoke_ms"]
     writes = results["warm"]["kinds"]["urlencoded"].get("write_units", 0)
+    # The same cold start as the modelled row (``in_lambda``), so the two agree.
     results["price"] = price.price_report(
-        warm_ms, first["median_ms"] - invoke_ms, invoke_ms, memory_mb, dynamodb_writes=writes
+        warm_ms, before_invoke_ms(first), invoke_ms, memory_mb, dynamodb_writes=writes
     )
     results["targets"] = [t.as_dict() for t in report.targets(results)]
     table = report.render(results) + "\n" + forms_bench.render(results["forms"])

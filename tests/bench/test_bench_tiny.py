@@ -150,6 +150,9 @@ def test_the_cold_starts_are_also_modelled_as_lambda_runs_them(tiny):
         )
         assert modelled["floor_ms"] > floor["median_startup_ms"] + floor["median_init_ms"]
     assert "modelled in Lambda at 256 MB" in tiny["table"]
+    # the price of a cold start is that same modelled duration
+    first = next(iter(tiny["cold"]["interpreters"].values()))["in_lambda"]
+    assert tiny["price"]["cold_duration_ms"] == pytest.approx(first["cold_ms"], abs=0.1)
 
 
 def test_the_design_floor_replays_the_functions_own_calls(tiny):
